@@ -1,0 +1,38 @@
+# The single commands used by people and by CI alike.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DB     ?= sqlite:///var/lotline.db
+
+.PHONY: install demo test lint typecheck unit bench clean
+
+install: $(STAMP)
+
+# Re-install only when the lock or the project metadata changed: quick and idempotent otherwise.
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+demo: install
+	$(BIN)/lotline demo --db $(DB)
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest -n 2 -q
+
+test: lint typecheck unit
+
+bench: install
+	$(BIN)/python benchmarks/capture.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
