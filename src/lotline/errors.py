@@ -1,14 +1,14 @@
 """Every exception lotline raises on purpose.
 
-    LotlineError
-    ├── DocumentError          the request body is not a readable EPCIS document (JSON or XML syntax, shape)
-    ├── ValidationError        an event or document breaks the GS1 schema or an EPCIS/CBV rule
-    ├── IdentifierError        an identifier cannot be parsed or converted
-    ├── QueryError             a query parameter is unknown or malformed
-    ├── NotFound               a requested resource does not exist
-    ├── DuplicateEvent         an event whose hash is already stored
-    └── AuthError              missing, unknown or revoked API key (401)
-        └── ScopeError         a valid key without the scope the operation needs (403)
+LotlineError
+├── DocumentError          the request body is not a readable EPCIS document (JSON or XML syntax, shape)
+├── ValidationError        an event or document breaks the GS1 schema or an EPCIS/CBV rule
+├── IdentifierError        an identifier cannot be parsed or converted
+├── QueryError             a query parameter is unknown or malformed
+├── NotFound               a requested resource does not exist
+├── DuplicateEvent         an event whose hash is already stored
+└── AuthError              missing, unknown or revoked API key (401)
+    └── ScopeError         a valid key without the scope the operation needs (403)
 """
 
 from __future__ import annotations

@@ -1,0 +1,97 @@
+"""The HTTP application: EPCIS 2.0 at /epcis, health at /health, problem+json for every error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy import Engine, text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from lotline import __version__
+from lotline.api import epcis
+from lotline.api.auth import AuthMiddleware
+from lotline.api.problems import (
+    IMPLEMENTATION,
+    METHOD_NOT_ALLOWED,
+    NO_SUCH_RESOURCE,
+    QUERY_PARAMETER,
+    SECURITY,
+    problem,
+)
+from lotline.api.settings import Settings
+from lotline.errors import AuthError, NotFound, ScopeError
+
+
+def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
+    """The ASGI app over an opened (migrated) engine."""
+    app = FastAPI(
+        title="lotline",
+        version=__version__,
+        summary="Manufacturing integration hub with end-to-end traceability (GS1 EPCIS 2.0)",
+    )
+    app.state.engine = engine
+    app.state.settings = settings or Settings()
+    app.include_router(epcis.router)
+    app.add_api_route("/health", health, methods=["GET"], summary="Liveness and readiness (no auth)")
+    app.add_middleware(AuthMiddleware, engine=engine)
+    _error_handlers(app)
+    return app
+
+
+def health(request: Request) -> Response:
+    engine: Engine = request.app.state.engine
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # the database is down: not ready
+        return problem(503, IMPLEMENTATION, "Not ready", f"the database is unreachable: {type(exc).__name__}")
+    return Response(b'{"status":"ok","database":"ok"}', media_type="application/json")
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ScopeError)
+    async def _scope(_: Request, exc: ScopeError) -> Response:
+        return problem(403, SECURITY, "Forbidden", str(exc))
+
+    @app.exception_handler(AuthError)
+    async def _auth(_: Request, exc: AuthError) -> Response:
+        return problem(401, SECURITY, "Unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_: Request, exc: NotFound) -> Response:
+        return problem(404, NO_SUCH_RESOURCE, "Not found", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _request(_: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"path": "/".join(str(p) for p in e.get("loc", ())), "message": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['path']}: {e['message']}" for e in errors)
+        return problem(400, QUERY_PARAMETER, "Bad request", detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return problem(404, NO_SUCH_RESOURCE, "Not found", f"no resource at {request.url.path}")
+        if exc.status_code == 405:
+            return problem(
+                405, METHOD_NOT_ALLOWED, "Method not allowed", f"{request.method} is not allowed here"
+            )
+        return problem(exc.status_code, "about:blank", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> Response:
+        import logging
+
+        logging.getLogger("lotline.api").exception("unexpected error")
+        return problem(500, IMPLEMENTATION, "Internal error", f"{type(exc).__name__}; see the server log")
+
+
+def serve(engine: Engine, host: str, port: int, **kwargs: Any) -> None:
+    import uvicorn
+
+    uvicorn.run(create_app(engine), host=host, port=port, log_level="info", **kwargs)

@@ -1,0 +1,72 @@
+"""Bearer API keys on every path but /health, checked before routing (so unknown paths leak nothing)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import Engine
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from lotline.api.problems import SECURITY, problem
+from lotline.errors import AuthError, ScopeError
+from lotline.store.keys import ApiKey, verify_token
+
+PUBLIC_PATHS = frozenset({"/health"})
+_CACHE_SECONDS = 5.0  # a revoked key stops working within this time
+
+
+class AuthMiddleware:
+    def __init__(self, app: ASGIApp, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+        self._cache: dict[str, tuple[float, ApiKey]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
+            await self.app(scope, receive, send)
+            return
+        header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+        scheme, _, token = header.partition(" ")
+        try:
+            if scheme.lower() != "bearer" or not token.strip():
+                raise AuthError(
+                    "send an API key as `Authorization: Bearer <key>` (create one with `lotline keys create`)"
+                )
+            key = self._verify(token.strip())
+        except AuthError as exc:
+            response = problem(
+                401, SECURITY, "Unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"}
+            )
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["api_key"] = key
+        await self.app(scope, receive, send)
+
+    def _verify(self, token: str) -> ApiKey:
+        now = time.monotonic()
+        cached = self._cache.get(token)
+        if cached and now - cached[0] < _CACHE_SECONDS:
+            return cached[1]
+        key = verify_token(self.engine, token)  # blocking, but a single indexed lookup
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[token] = (now, key)
+        return key
+
+
+def current_key(request: Request) -> ApiKey:
+    key: Any = request.scope.get("state", {}).get("api_key")
+    if not isinstance(key, ApiKey):  # pragma: no cover - the middleware always sets it
+        raise AuthError("not authenticated")
+    return key
+
+
+def require(request: Request, scope_name: str) -> ApiKey:
+    key = current_key(request)
+    if scope_name not in key.scopes:
+        raise ScopeError(
+            f"this API key lacks the {scope_name!r} scope (it has: {', '.join(sorted(key.scopes))})"
+        )
+    return key

@@ -1,0 +1,238 @@
+"""The `lotline` command."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lotline import __version__
+
+app = typer.Typer(
+    name="lotline",
+    help="lotline: manufacturing integration hub with end-to-end traceability on GS1 EPCIS 2.0.\n\n"
+    "Example: lotline import ./epcis-docs --db sqlite:///var/lotline.db",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    add_completion=False,
+)
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL: sqlite:///path.db (default sqlite:///var/lotline.db, or $LOTLINE_DB) "
+        "or postgresql://user@host/db.",
+        show_default=False,
+    ),
+]
+
+
+def _engine(db: str | None):  # type: ignore[no-untyped-def]
+    from lotline.store.engine import open_engine
+
+    try:
+        return open_engine(db)
+    except Exception as exc:
+        err.print(f"[red]error:[/red] cannot open the database {db or '(default)'}: {exc}")
+        raise typer.Exit(2) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"lotline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    pass
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the EPCIS 2.0 REST API (at /epcis) and /health.
+
+    Example: lotline serve --db sqlite:///var/lotline.db --port 8000
+    """
+    from lotline.api.app import serve as run
+
+    run(_engine(db), host, port)
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="EPCIS 2.0 JSON-LD or XML files, or folders of them.")],
+    db: DbOption = None,
+    batch_size: Annotated[int, typer.Option(help="Events per transaction.", min=1)] = 2000,
+    show: Annotated[int, typer.Option(help="How many rejection reasons to print.", min=0)] = 20,
+) -> None:
+    """Import EPCIS documents: valid events are stored, duplicates skipped, invalid events reported.
+
+    Exits with status 1 if any event or file was rejected.
+
+    Example: lotline import ./docs/ shipment.xml --db sqlite:///var/lotline.db
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from lotline.importer import find_files, import_files
+
+    try:
+        files = find_files(paths)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    engine = _engine(db)
+    total_bytes = sum(f.stat().st_size for f in files)
+    started = time.perf_counter()
+    counted = {"events": 0, "bytes_before": 0, "file": None}
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[events]} events · {task.fields[rate]} events/s"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
+        task = progress.add_task("importing", total=total_bytes or 1, events=0, rate=0)
+        done_bytes: dict[Path, int] = {}
+
+        def on_progress(path: Path, events: int, file_bytes: int) -> None:
+            counted["events"] = int(counted["events"] or 0) + events  # type: ignore[call-overload]
+            done_bytes[path] = file_bytes
+            elapsed = max(time.perf_counter() - started, 1e-6)
+            progress.update(
+                task,
+                completed=sum(done_bytes.values()),
+                events=counted["events"],
+                rate=f"{int(counted['events'] or 0) / elapsed:,.0f}",  # type: ignore[call-overload]
+            )
+
+        summary = import_files(engine, files, on_progress=on_progress, batch_size=batch_size)
+    elapsed = time.perf_counter() - started
+    table = Table(title="import summary", show_header=True)
+    for name in ("files", "events", "stored", "duplicates", "rejected", "events/s"):
+        table.add_column(name, justify="right")
+    table.add_row(
+        str(summary.files),
+        str(summary.events),
+        str(summary.stored),
+        str(summary.duplicates),
+        str(summary.rejected),
+        f"{summary.events / max(elapsed, 1e-6):,.0f}",
+    )
+    err.print(table)
+    for rejection in summary.rejections[:show]:
+        where = rejection.file if rejection.index is None else f"{rejection.file} event {rejection.index}"
+        err.print(f"[red]rejected[/red] {where}: {rejection.reason}")
+    if summary.rejected > show:
+        err.print(f"... and {summary.rejected - show} more rejections")
+    if summary.rejected:
+        raise typer.Exit(1)
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who or what uses the key, e.g. 'line-2 MES'.")],
+    scope: Annotated[str, typer.Option(help="Comma-separated scopes: capture, query, trace, admin.")],
+    db: DbOption = None,
+) -> None:
+    """Create an API key and print it on stdout (once: only a salted hash is stored).
+
+    Example: lotline keys create --name "ERP bridge" --scope capture,query
+    """
+    from lotline.store.keys import create_key, parse_scopes
+
+    try:
+        scopes = parse_scopes(scope)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] --scope: {exc}")
+        raise typer.Exit(2) from None
+    key, token = create_key(_engine(db), name, scopes)
+    err.print(f"created key {key.id} ({name}) with scopes {', '.join(sorted(scopes))}; it is shown only once")
+    sys.stdout.write(token + "\n")
+
+
+@keys_app.command("list")
+def keys_list(db: DbOption = None) -> None:
+    """List API keys (ids, names, scopes, state; never the secrets).
+
+    Example: lotline keys list --db sqlite:///var/lotline.db
+    """
+    from lotline.epcis.timefmt import format_time
+    from lotline.store.keys import list_keys
+
+    table = Table(show_header=True)
+    for column in ("id", "name", "scopes", "created", "state"):
+        table.add_column(column)
+    for key in list_keys(_engine(db)):
+        state = "active" if key.revoked_at is None else f"revoked {format_time(key.revoked_at)}"
+        table.add_row(key.id, key.name, ",".join(sorted(key.scopes)), format_time(key.created_at), state)
+    Console().print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key id shown by `lotline keys list`.")],
+    db: DbOption = None,
+) -> None:
+    """Revoke an API key: requests with it are refused from now on.
+
+    Example: lotline keys revoke 3f9a1c2b7d4e
+    """
+    from lotline.errors import NotFound
+    from lotline.store.keys import revoke_key
+
+    try:
+        revoke_key(_engine(db), key_id)
+    except NotFound as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    err.print(f"revoked key {key_id}")
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    events: Annotated[int, typer.Option(help="How many plant-history events to generate.", min=0)] = 5000,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Prepare the database and exit.")] = False,
+) -> None:
+    """Build a demo database (GS1 examples + a generated two-plant history), create a key and serve it.
+
+    Example: lotline demo --db sqlite:///var/demo.db --port 8000
+    """
+    from lotline.demo import prepare_demo, print_welcome
+
+    engine = _engine(db)
+    token = prepare_demo(engine, events, err)
+    print_welcome(err, host, port, token)
+    if not no_serve:
+        from lotline.api.app import serve as run
+
+        run(engine, host, port)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

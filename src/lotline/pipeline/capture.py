@@ -1,0 +1,121 @@
+"""The capture runner: the one impure step that turns a document into stored events.
+
+Used by the REST capture endpoints and by `lotline import`. Pure work (validation, identity, hashing)
+happens in `lotline.pipeline.prepare`; this module decides rollback versus proceed and writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lotline.epcis.document import document_events, extra_context
+from lotline.epcis.hashing import context_prefixes
+from lotline.epcis.timefmt import now_micros
+from lotline.epcis.validation import validate_document
+from lotline.errors import Issue, ValidationError
+from lotline.pipeline.prepare import PreparedEvent, prepare_event
+from lotline.store.events import Provenance, write_events
+
+ROLLBACK = "rollback"
+PROCEED = "proceed"
+
+
+@dataclass
+class CaptureOutcome:
+    """What happened to each event of a capture: counts and, per rejected event, its index and reasons."""
+
+    total: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    duplicate_indexes: list[int] = field(default_factory=list)
+    stored_ids: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.errors)
+
+    def add(self, other: CaptureOutcome, offset: int) -> None:
+        self.total += other.total
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.duplicate_indexes.extend(i + offset for i in other.duplicate_indexes)
+        self.stored_ids.extend(other.stored_ids)
+        self.errors.extend({**e, "index": e["index"] + offset} for e in other.errors)
+
+
+@dataclass(frozen=True)
+class DocumentParts:
+    """The events of a document with the context they need to be hashed and served on their own."""
+
+    events: list[Any]
+    prefixes: dict[str, str]
+    extra_context: list[Any]
+
+
+def split_document(doc: dict[str, Any]) -> DocumentParts:
+    """Check the document envelope and take it apart; raises ValidationError for a bad envelope."""
+    issues = validate_document(doc)
+    if issues:
+        raise ValidationError(issues)
+    context = doc.get("@context")
+    return DocumentParts(document_events(doc), context_prefixes(context), extra_context(context))
+
+
+def prepare_all(parts: DocumentParts) -> tuple[list[tuple[int, PreparedEvent]], list[dict[str, Any]]]:
+    """Prepare every event; returns the good ones with their index and an error entry per bad one."""
+    good: list[tuple[int, PreparedEvent]] = []
+    errors: list[dict[str, Any]] = []
+    for index, event in enumerate(parts.events):
+        result = prepare_event(event, parts.prefixes, parts.extra_context)
+        if isinstance(result, PreparedEvent):
+            good.append((index, result))
+        else:
+            errors.append(_error(index, event, result))
+    return good, errors
+
+
+def capture_parts(
+    engine: Any,
+    parts: DocumentParts,
+    provenance: Provenance,
+    behaviour: str = ROLLBACK,
+    record_time: int | None = None,
+) -> CaptureOutcome:
+    """Validate, hash and store the events of one document (one transaction).
+
+    rollback: any rejected event means nothing is stored. proceed: valid events are stored, the rest
+    reported. Duplicates (hash already stored) are never errors: they are counted and skipped.
+    """
+    outcome = CaptureOutcome(total=len(parts.events))
+    good, errors = prepare_all(parts)
+    outcome.errors.extend(errors)
+    if errors and behaviour == ROLLBACK:
+        return outcome
+    prepared = [p for _, p in good]
+    written = write_events(
+        engine, prepared, provenance, record_time or now_micros(), all_or_nothing=behaviour == ROLLBACK
+    )
+    for position, reason in written.conflicts:
+        index = good[position][0]
+        outcome.errors.append({"index": index, "eventID": prepared[position].event_id, "reason": reason})
+    outcome.errors.sort(key=lambda e: e["index"])
+    if written.committed:
+        outcome.stored = len(written.stored)
+        outcome.stored_ids = [prepared[i].event_id for i in written.stored]
+        outcome.duplicates = len(written.duplicates)
+        outcome.duplicate_indexes = [good[i][0] for i in written.duplicates]
+    return outcome
+
+
+def _error(index: int, event: Any, issues: Sequence[Issue]) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "index": index,
+        "reason": "; ".join(str(i) for i in issues),
+        "issues": [{"path": i.path, "message": i.message} for i in issues],
+    }
+    if isinstance(event, dict) and isinstance(event.get("eventID"), str):
+        entry["eventID"] = event["eventID"]
+    return entry

@@ -1,0 +1,126 @@
+"""The pure capture stage: one EPCIS event in, a row-ready `PreparedEvent` out (or the issues found).
+
+validate (GS1 schema + EPCIS rules) -> identify (identity keys for every EPC, location and party)
+-> event hash (CBV 2.0) -> the indexed columns. No I/O: the store writes what this returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lotline.epcis.hashing import event_hash
+from lotline.epcis.identifiers import identity_key
+from lotline.epcis.timefmt import parse_time
+from lotline.epcis.validation import validate_event
+from lotline.epcis.vocab import short_cbv
+from lotline.errors import IdentifierError, Issue
+from lotline.store import schema as s
+
+_EPC_LISTS = (
+    ("epcList", s.ROLE_EPC),
+    ("childEPCs", s.ROLE_CHILD),
+    ("inputEPCList", s.ROLE_INPUT),
+    ("outputEPCList", s.ROLE_OUTPUT),
+)
+_QTY_LISTS = (
+    ("quantityList", s.ROLE_QTY),
+    ("childQuantityList", s.ROLE_CHILD_QTY),
+    ("inputQuantityList", s.ROLE_INPUT_QTY),
+    ("outputQuantityList", s.ROLE_OUTPUT_QTY),
+)
+_REF_LISTS = (
+    ("bizTransactionList", "bizTransaction", s.REF_BIZ_TRANSACTION, "bizTransactionType"),
+    ("sourceList", "source", s.REF_SOURCE, "sourceDestType"),
+    ("destinationList", "destination", s.REF_DESTINATION, "sourceDestType"),
+)
+
+
+@dataclass(slots=True)
+class PreparedEvent:
+    """An event ready to store: the event as it will be served back, its identity and its index rows."""
+
+    event: dict[str, Any]
+    event_id: str
+    event_hash: str
+    event_type: str
+    event_time: int
+    action: str | None
+    biz_step: str | None
+    disposition: str | None
+    read_point: str | None
+    biz_location: str | None
+    transformation_id: str | None
+    error_declared: bool
+    epcs: list[tuple[str, str]] = field(default_factory=list)  # (role, identity key)
+    refs: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, type, value)
+
+
+def prepare_event(
+    event: Any, context: Mapping[str, str] | None = None, extra_context: Sequence[Any] = ()
+) -> PreparedEvent | list[Issue]:
+    """Validate and index one event. `context` holds the document's namespace prefixes (for the hash),
+    `extra_context` the document's non-standard @context entries, kept with the event so it can be served
+    back on its own."""
+    if not isinstance(event, dict):
+        return [Issue("", f"an event must be a JSON object, got {type(event).__name__}")]
+    issues = validate_event(event)
+    if issues:
+        return issues
+    try:
+        return _index(event, context, extra_context)
+    except IdentifierError as exc:
+        return [Issue("", str(exc))]
+
+
+def _index(event: dict[str, Any], context: Mapping[str, str] | None, extra: Sequence[Any]) -> PreparedEvent:
+    stored = {k: v for k, v in event.items() if k != "recordTime"}
+    if extra and "@context" not in stored:
+        stored = {"@context": list(extra), **stored}
+    digest = event_hash(stored, context)
+    event_id = stored.get("eventID") or digest
+    stored["eventID"] = event_id
+
+    epcs: list[tuple[str, str]] = []
+    for name, role in _EPC_LISTS:
+        for epc in stored.get(name) or ():
+            epcs.append((role, identity_key(epc)))
+    if parent := stored.get("parentID"):
+        epcs.append((s.ROLE_PARENT, identity_key(parent)))
+    for name, role in _QTY_LISTS:
+        for element in stored.get(name) or ():
+            epcs.append((role, identity_key(element["epcClass"])))
+
+    refs: list[tuple[str, str, str]] = []
+    for name, value_key, kind, vocab in _REF_LISTS:
+        for ref in stored.get(name) or ():
+            kind_type = short_cbv(vocab, ref["type"]) if ref.get("type") else ""
+            refs.append((kind, kind_type, identity_key(ref[value_key])))
+
+    return PreparedEvent(
+        event=stored,
+        event_id=event_id,
+        event_hash=digest,
+        event_type=stored["type"],
+        event_time=parse_time(stored["eventTime"]),
+        action=stored.get("action"),
+        biz_step=_cbv("bizStep", stored.get("bizStep")),
+        disposition=_cbv("disposition", stored.get("disposition")),
+        read_point=_location(stored.get("readPoint")),
+        biz_location=_location(stored.get("bizLocation")),
+        transformation_id=stored.get("transformationID"),
+        error_declared="errorDeclaration" in stored,
+        epcs=epcs,
+        refs=refs,
+    )
+
+
+def _cbv(kind: str, value: str | None) -> str | None:
+    return short_cbv(kind, value) if value else None
+
+
+def _location(value: Any) -> str | None:
+    if isinstance(value, dict) and value.get("id"):
+        return identity_key(value["id"])
+    return None

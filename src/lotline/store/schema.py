@@ -1,0 +1,134 @@
+"""The tables. Migrations in `lotline.store.migrations` create exactly these (a test compares them).
+
+The event table is append-only: corrections are EPCIS error declarations and corrective events.
+Times are integers (UTC microseconds since the epoch) so ordering is identical on SQLite and PostgreSQL.
+Identifiers are indexed by their identity key (`lotline.epcis.identifiers.identity_key`), so the URN and the
+GS1 Digital Link form of one object match each other.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only aliases INTEGER PRIMARY KEY to the rowid; BIGINT elsewhere for tens of millions of events.
+PK = BigInteger().with_variant(Integer(), "sqlite")
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("event_id", String(512), nullable=False, unique=True),
+    Column("event_hash", String(100), nullable=False, unique=True),
+    Column("event_type", String(32), nullable=False),
+    Column("event_time", BigInteger, nullable=False),
+    Column("record_time", BigInteger, nullable=False),
+    Column("action", String(8)),
+    Column("biz_step", String(512)),
+    Column("disposition", String(512)),
+    Column("read_point", String(512)),
+    Column("biz_location", String(512)),
+    Column("transformation_id", String(512)),
+    Column("error_declared", Boolean, nullable=False, default=False),
+    Column("body", Text, nullable=False),
+    # provenance
+    Column("capture_id", String(64)),
+    Column("interface", String(32), nullable=False),
+    Column("key_id", String(64)),
+    Column("source_message_id", String(512)),
+    Index(None, "event_time"),
+    Index(None, "record_time"),
+    Index(None, "event_type", "event_time"),
+    Index(None, "biz_step"),
+    Index(None, "disposition"),
+    Index(None, "read_point"),
+    Index(None, "biz_location"),
+    Index(None, "transformation_id"),
+    Index(None, "capture_id"),
+)
+
+# Which field of an event an identifier came from (`role` below).
+ROLE_EPC = "e"  # epcList
+ROLE_CHILD = "c"  # childEPCs
+ROLE_PARENT = "p"  # parentID
+ROLE_INPUT = "i"  # inputEPCList
+ROLE_OUTPUT = "o"  # outputEPCList
+ROLE_QTY = "q"  # quantityList epcClass
+ROLE_CHILD_QTY = "d"  # childQuantityList epcClass
+ROLE_INPUT_QTY = "n"  # inputQuantityList epcClass
+ROLE_OUTPUT_QTY = "t"  # outputQuantityList epcClass
+
+event_epcs = Table(
+    "event_epcs",
+    metadata,
+    Column("event", PK, ForeignKey("events.id"), nullable=False),
+    Column("role", String(1), nullable=False),
+    Column("key", String(512), nullable=False),
+    Index(None, "key", "role"),
+    Index(None, "event"),
+)
+
+# Business transactions, sources and destinations (`kind` below), by CBV type.
+REF_BIZ_TRANSACTION = "b"
+REF_SOURCE = "s"
+REF_DESTINATION = "d"
+
+event_refs = Table(
+    "event_refs",
+    metadata,
+    Column("event", PK, ForeignKey("events.id"), nullable=False),
+    Column("kind", String(1), nullable=False),
+    Column("type", String(256), nullable=False),
+    Column("value", String(512), nullable=False),
+    Index(None, "kind", "value", "type"),
+    Index(None, "event"),
+)
+
+capture_jobs = Table(
+    "capture_jobs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("finished_at", BigInteger),
+    Column("running", Boolean, nullable=False),
+    Column("success", Boolean, nullable=False),
+    Column("error_behaviour", String(16), nullable=False),
+    Column("events_total", Integer, nullable=False, default=0),
+    Column("events_stored", Integer, nullable=False, default=0),
+    Column("events_duplicate", Integer, nullable=False, default=0),
+    Column("errors", Text, nullable=False, default="[]"),
+    Column("interface", String(32), nullable=False),
+    Column("key_id", String(64)),
+    Index(None, "created_at"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("scopes", String(200), nullable=False),
+    Column("salt", String(64), nullable=False),
+    Column("hash", String(128), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger),
+)
