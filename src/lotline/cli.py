@@ -24,7 +24,7 @@ app = typer.Typer(
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,
@@ -102,7 +102,7 @@ def import_(
     engine = _engine(db)
     total_bytes = sum(f.stat().st_size for f in files)
     started = time.perf_counter()
-    counted = {"events": 0, "bytes_before": 0, "file": None}
+    counted = [0]  # events processed so far
     columns = (
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -114,14 +114,14 @@ def import_(
         done_bytes: dict[Path, int] = {}
 
         def on_progress(path: Path, events: int, file_bytes: int) -> None:
-            counted["events"] = int(counted["events"] or 0) + events  # type: ignore[call-overload]
+            counted[0] += events
             done_bytes[path] = file_bytes
             elapsed = max(time.perf_counter() - started, 1e-6)
             progress.update(
                 task,
                 completed=sum(done_bytes.values()),
-                events=counted["events"],
-                rate=f"{int(counted['events'] or 0) / elapsed:,.0f}",  # type: ignore[call-overload]
+                events=f"{counted[0]:,}",
+                rate=f"{counted[0] / elapsed:,.0f}",
             )
 
         summary = import_files(engine, files, on_progress=on_progress, batch_size=batch_size)

@@ -601,8 +601,9 @@ _SCHEMA_FORMAT = {
 @pytest.fixture(scope="module")
 def reference() -> Callable[[Any], bool]:
     """fastjsonschema compiled from the same GS1 definition, with the same format predicates, so that only
-    the evaluation of the schema's structure (if/then, anyOf, propertyNames, patterns) is compared."""
-    schema = validation._load(validation._ROOT_FILE)
+    the evaluation of the schema's structure (if/then, anyOf, propertyNames, patterns) is compared. Both use
+    the schema as lotline aligns it with the XSD (alert-only sensor reports)."""
+    schema = validation._align_with_xsd(validation._load(validation._ROOT_FILE))
     wrapper = {key: schema[key] for key in ("$id", "$schema", "definitions")}
     wrapper["allOf"] = [{"$ref": "#/definitions/EPCIS-Document-Event"}]
     compiled = fastjsonschema.compile(wrapper, formats=_SCHEMA_FORMAT)
@@ -690,3 +691,33 @@ def test_every_rejection_is_explained(reference: Callable[[Any], bool], event: d
     for issue in issues:
         assert issue.message and not issue.message.startswith(validation._UNEXPLAINED), str(issue)
         _assert_plain_words(issue)
+
+
+def test_an_alert_only_sensor_report_is_valid_but_a_report_needs_a_type_or_an_alert() -> None:
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": "2024-05-01T10:00:00.000+02:00",
+        "eventTimeZoneOffset": "+02:00",
+        "action": "OBSERVE",
+        "epcList": ["urn:epc:id:sgtin:4012345.011111.1"],
+        "sensorElementList": [{"sensorReport": [{"exception": "ALARM_CONDITION", "booleanValue": True}]}],
+    }
+    assert validate_event(event) == []
+    event["sensorElementList"] = [{"sensorReport": [{"value": 4.2, "uom": "CEL"}]}]
+    issues = validate_event(event)
+    assert issues and issues[0].path.startswith("/sensorElementList/0/sensorReport/0")
+
+
+def test_persistent_disposition_is_refused_outside_object_and_transformation_events() -> None:
+    event = {
+        "type": "AggregationEvent",
+        "eventTime": "2024-05-01T10:00:00.000+02:00",
+        "eventTimeZoneOffset": "+02:00",
+        "action": "OBSERVE",
+        "parentID": "urn:epc:id:sscc:4012345.0000000001",
+        "childEPCs": ["urn:epc:id:sgtin:4012345.011111.1"],
+        "persistentDisposition": {"set": ["completeness_verified"]},
+    }
+    (issue,) = validate_event(event)
+    assert issue.path == "/persistentDisposition"
+    assert "only allowed in an ObjectEvent or a TransformationEvent" in issue.message

@@ -30,7 +30,7 @@ from lotline.errors import DocumentError, QueryError, ValidationError
 from lotline.pipeline.capture import PROCEED, ROLLBACK, DocumentParts, capture_parts, split_document
 from lotline.store import jobs
 from lotline.store.events import Provenance, get_event
-from lotline.store.query import EVENT_TYPES, QueryTooLarge, match_any_epc, parse_query, run_query
+from lotline.store.query import EVENT_TYPES, QueryTooLarge, parse_query, run_query
 
 router = APIRouter(prefix="/epcis", tags=["EPCIS 2.0"])
 
@@ -294,19 +294,16 @@ def get_one_event(request: Request, event_id: str) -> Response:
     fmt = _epc_format(request)
     if isinstance(fmt, Response):
         return fmt
-    return Response(
-        orjson.dumps(translate_event(event, fmt)), media_type="application/ld+json", headers=VERSION_HEADERS
-    )
+    xml = _wants_xml(request)
+    if isinstance(xml, Response):
+        return xml
+    return _query_response(query_document([translate_event(event, fmt)]), xml, dict(VERSION_HEADERS))
 
 
 @router.get("/epcs/{epc:path}/events", summary="Events that name an EPC or EPC class in any field")
 def events_by_epc(request: Request, epc: str) -> Response:
     require(request, "query")
-    try:
-        condition = match_any_epc(epc)
-    except QueryError as exc:
-        return problem(400, QUERY_PARAMETER, "Bad EPC", str(exc))
-    return _query(request, {}, extra=condition)
+    return _query(request, {}, any_epc=epc)
 
 
 @router.get("/eventTypes", summary="The event types this repository serves")
@@ -318,6 +315,13 @@ def event_types(request: Request) -> Response:
 @router.get("/eventTypes/{event_type}/events", summary="Events of one type")
 def events_by_type(request: Request, event_type: str) -> Response:
     require(request, "query")
+    if event_type not in EVENT_TYPES:
+        return problem(
+            404,
+            NO_SUCH_RESOURCE,
+            "No such event type",
+            f"{event_type!r} is not one of {', '.join(sorted(EVENT_TYPES))}",
+        )
     return _query(request, {"eventType": [event_type]})
 
 
@@ -350,7 +354,7 @@ def _wants_xml(request: Request) -> bool | Response:
     )
 
 
-def _query(request: Request, fixed: Mapping[str, list[str]], extra: Any = None) -> Response:
+def _query(request: Request, fixed: Mapping[str, list[str]], any_epc: str | None = None) -> Response:
     fmt = _epc_format(request)
     if isinstance(fmt, Response):
         return fmt
@@ -364,9 +368,7 @@ def _query(request: Request, fixed: Mapping[str, list[str]], extra: Any = None) 
     if clash:
         return problem(400, QUERY_PARAMETER, "Bad query", f"{clash[0]} is already given by the path")
     try:
-        query = parse_query({**params, **fixed})
-        if extra is not None:
-            query.conditions.append(extra)
+        query = parse_query({**params, **fixed}, any_epc=any_epc)
         page = run_query(_engine(request), query)
     except QueryTooLarge as exc:
         return problem(413, QUERY_TOO_LARGE, "Query too large", str(exc))
@@ -377,8 +379,11 @@ def _query(request: Request, fixed: Mapping[str, list[str]], extra: Any = None) 
     if page.next_token:
         kept = [(k, v) for k, v in request.query_params.multi_items() if k != "nextPageToken"]
         url = f"{request.url.path}?{urlencode([*kept, ('nextPageToken', page.next_token)])}"
-        headers["Link"] = f'<{url}>; rel="next"'
-        headers["GS1-Next-Page-Token-Expires"] = "never"
+        headers["Link"] = f'<{url}>; rel="next"'  # keyset tokens do not expire
+    return _query_response(doc, xml, headers)
+
+
+def _query_response(doc: dict[str, Any], xml: bool, headers: dict[str, str]) -> Response:
     if xml:
         from lotline.epcis.xml import render_xml_document
 

@@ -9,6 +9,9 @@ import orjson
 from lotline.errors import DocumentError
 
 STANDARD_CONTEXT = "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
+STANDARD_CONTEXTS = frozenset(
+    {STANDARD_CONTEXT, "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"}
+)
 
 JSON_TYPES = frozenset({"application/json", "application/ld+json"})
 XML_TYPES = frozenset({"application/xml", "text/xml"})
@@ -63,4 +66,4 @@ def document_events(doc: dict[str, Any]) -> list[Any]:
 def extra_context(context: Any) -> list[Any]:
     """The parts of a document's @context beyond the standard GS1 context (extension prefixes)."""
     items = context if isinstance(context, list) else [context]
-    return [c for c in items if c and c != STANDARD_CONTEXT]
+    return [c for c in items if c and not (isinstance(c, str) and c in STANDARD_CONTEXTS)]

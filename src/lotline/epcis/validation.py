@@ -107,9 +107,24 @@ def _compile(schema: dict[str, Any], definition: str) -> jsonschema_rs.Validator
     return jsonschema_rs.validator_for(wrapper, validate_formats=True, retriever=_bundled_schema)
 
 
+def _align_with_xsd(schema: dict[str, Any]) -> dict[str, Any]:
+    """Where GS1's JSON schema and the EPCIS 2.0 XSD disagree, and GS1's own examples follow the XSD.
+
+    - A sensorReport that reports an alert (`exception`) may omit the measurement `type`: the XSD makes
+      `type` optional and GS1's SensorDataExamples.xml and the Mimasu example use alert-only reports.
+      A report with neither `type` nor `exception` is still rejected.
+    Deliberately not relaxed: persistentDisposition outside ObjectEvent and TransformationEvent, which
+    EPCIS 2.0 §7.3.6.2.2 rules out (gs1/EPCIS issues #395 and #440) although the XSD still allows it.
+    """
+    report = schema["definitions"]["sensorReport"]
+    report["required"] = [name for name in report.get("required", []) if name != "type"]
+    report["anyOf"] = [{"required": ["type"]}, {"required": ["exception"]}]
+    return schema
+
+
 @functools.cache
 def _validators() -> _Validators:
-    schema = _load(_ROOT_FILE)
+    schema = _align_with_xsd(_load(_ROOT_FILE))
     return _Validators(
         schema=schema,
         # How the GS1 schema validates each entry of an eventList (events there carry no @context).
@@ -481,6 +496,12 @@ def _unknown_field(path: str, where: str, name: Any, instance: Any) -> Issue:
             full,
             "ilmd (instance/lot master data) is only allowed in an ObjectEvent with action ADD or in a "
             f"TransformationEvent, not in {_a(owner)}",
+        )
+    if name == "persistentDisposition" and owner:
+        return Issue(
+            full,
+            "persistentDisposition is only allowed in an ObjectEvent or a TransformationEvent, not in "
+            f"{_a(owner)} (EPCIS 2.0 §7.3.6.2.2)",
         )
     what = _a(owner) if owner else (path.rsplit("/", 1)[-1] or "this object")
     close = difflib.get_close_matches(name, _allowed_names(where), n=1, cutoff=0.75)

@@ -62,30 +62,44 @@ def write_events(
 
 
 def _classify(conn: Connection, prepared: Sequence[PreparedEvent]) -> WriteResult:
-    known_hashes = _existing(conn, events.c.event_hash, [p.event_hash for p in prepared])
-    known_ids = _existing(conn, events.c.event_id, [p.event_id for p in prepared])
+    known_hashes = _existing_hashes(conn, [p.event_hash for p in prepared])
+    # Only original events claim their eventID; an error declaration repeats the id it declares in error.
+    originals = [p.event_id for p in prepared if not p.error_declared]
+    known_ids = _existing(conn, events.c.event_id, originals, events.c.error_declared.is_(False))
     result = WriteResult()
-    batch_hashes: set[str] = set()
+    batch_hashes: set[tuple[str, bool]] = set()
     batch_ids: set[str] = set()
     for index, item in enumerate(prepared):
-        if item.event_hash in known_hashes or item.event_hash in batch_hashes:
+        identity = (item.event_hash, item.error_declared)
+        if identity in known_hashes or identity in batch_hashes:
             result.duplicates.append(index)
-        elif item.event_id in known_ids or item.event_id in batch_ids:
+        elif not item.error_declared and (item.event_id in known_ids or item.event_id in batch_ids):
             result.conflicts.append(
                 (index, f"eventID {item.event_id!r} is already used by a different event")
             )
         else:
             result.stored.append(index)
-            batch_hashes.add(item.event_hash)
-            batch_ids.add(item.event_id)
+            batch_hashes.add(identity)
+            if not item.error_declared:
+                batch_ids.add(item.event_id)
     return result
 
 
-def _existing(conn: Connection, column: Any, values: Sequence[str]) -> set[str]:
+def _existing_hashes(conn: Connection, hashes: Sequence[str]) -> set[tuple[str, bool]]:
+    """(hash, declared-in-error) pairs already stored among `hashes`."""
+    found: set[tuple[str, bool]] = set()
+    for start in range(0, len(hashes), _CHUNK):
+        chunk = list(set(hashes[start : start + _CHUNK]))
+        stmt = select(events.c.event_hash, events.c.error_declared).where(events.c.event_hash.in_(chunk))
+        found.update((h, bool(d)) for h, d in conn.execute(stmt))
+    return found
+
+
+def _existing(conn: Connection, column: Any, values: Sequence[str], *where: Any) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(values), _CHUNK):
         chunk = list(set(values[start : start + _CHUNK]))
-        found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
+        found.update(conn.execute(select(column).where(column.in_(chunk), *where)).scalars())
     return found
 
 
@@ -143,8 +157,15 @@ def load_bodies(rows: Iterable[Any]) -> Iterator[dict[str, Any]]:
 
 
 def get_event(engine: Engine, event_id: str) -> dict[str, Any] | None:
+    """The event with this eventID (the original, if an error declaration repeats the id)."""
+    stmt = (
+        select(events.c.body)
+        .where(events.c.event_id == event_id)
+        .order_by(events.c.error_declared, events.c.id)
+        .limit(1)
+    )
     with engine.connect() as conn:
-        body = conn.execute(select(events.c.body).where(events.c.event_id == event_id)).scalar()
+        body = conn.execute(stmt).scalar()
     return orjson.loads(body) if body is not None else None
 
 

@@ -48,7 +48,6 @@ _TIME_PARAMS: dict[str, tuple[Any, Callable[[Any, int], ColumnElement[bool]]]] =
     "LT_recordTime": (events.c.record_time, lambda c, v: c < v),
 }
 _EQ_COLUMNS: dict[str, tuple[Any, Callable[[str], str]]] = {
-    "EQ_action": (events.c.action, str),
     "EQ_bizStep": (events.c.biz_step, lambda v: short_cbv("bizStep", v)),
     "EQ_disposition": (events.c.disposition, lambda v: short_cbv("disposition", v)),
     "EQ_readPoint": (events.c.read_point, identity_key),
@@ -67,7 +66,15 @@ _CONTROL = frozenset(
     {"orderBy", "orderDirection", "eventCountLimit", "maxEventCount", "perPage", "nextPageToken"}
 )
 KNOWN_PARAMS = frozenset(
-    {"eventType", "EXISTS_errorDeclaration", *_MATCH_ROLES, *_TIME_PARAMS, *_EQ_COLUMNS, *_CONTROL}
+    {
+        "eventType",
+        "EQ_action",
+        "EXISTS_errorDeclaration",
+        *_MATCH_ROLES,
+        *_TIME_PARAMS,
+        *_EQ_COLUMNS,
+        *_CONTROL,
+    }
 )
 
 
@@ -92,11 +99,20 @@ class Page:
 
 
 def parse_query(
-    params: Mapping[str, Sequence[str]], *, default_per_page: int = DEFAULT_PER_PAGE
+    params: Mapping[str, Sequence[str]],
+    *,
+    any_epc: str | None = None,
+    default_per_page: int = DEFAULT_PER_PAGE,
 ) -> EventQuery:
-    """Turn query-string parameters (name -> raw values) into an `EventQuery`, or raise `QueryError`."""
+    """Turn query-string parameters (name -> raw values) into an `EventQuery`, or raise `QueryError`.
+
+    `any_epc` (from the path of /epcs/{epc}/events) keeps events naming that identifier in any field, as an
+    instance or as a class; it is part of the query's fingerprint like any parameter.
+    """
     query = EventQuery(per_page=default_per_page)
-    fingerprint_items = []
+    fingerprint_items: list[Any] = [("/epcs", [any_epc])] if any_epc is not None else []
+    if any_epc is not None:
+        query.conditions.append(match_any_epc(any_epc))
     for name in sorted(params):
         raw = list(params[name])
         if name not in ("perPage", "nextPageToken"):
@@ -117,7 +133,7 @@ def parse_query(
 
 
 def _apply(query: EventQuery, name: str, values: list[str], raw: list[str]) -> None:
-    if not values and name != "nextPageToken":
+    if not values and name not in ("nextPageToken", "EXISTS_errorDeclaration"):
         raise QueryError(f"{name} needs a value")
     if name == "eventType":
         unknown = [v for v in values if v not in EVENT_TYPES]
@@ -129,13 +145,18 @@ def _apply(query: EventQuery, name: str, values: list[str], raw: list[str]) -> N
     elif name in _TIME_PARAMS:
         column, compare = _TIME_PARAMS[name]
         query.conditions.append(compare(column, parse_time(_single(name, values))))
+    elif name == "EQ_action":
+        unknown = [v for v in values if v not in ("ADD", "OBSERVE", "DELETE")]
+        if unknown:
+            raise QueryError(f"EQ_action: {unknown[0]!r} is not an action; use ADD, OBSERVE or DELETE")
+        query.conditions.append(events.c.action.in_(values))
     elif name in _EQ_COLUMNS:
         column, normalise = _EQ_COLUMNS[name]
         query.conditions.append(column.in_([normalise(v) for v in values]))
     elif name in _MATCH_ROLES:
         query.conditions.append(_match(_MATCH_ROLES[name], values))
     elif name == "EXISTS_errorDeclaration":
-        if _boolean(name, _single(name, values)):
+        if _boolean(name, _single(name, values or [""])):
             query.conditions.append(events.c.error_declared.is_(True))
     elif name == "orderBy":
         value = _single(name, values)
@@ -274,11 +295,14 @@ def run_query(engine: Engine, query: EventQuery) -> Page:
 
 def _after(sort: Any, position: list[Any], descending: bool) -> ColumnElement[bool]:
     value, pk = position
+    condition: ColumnElement[bool]
     if sort is None:
-        return events.c.id > pk
-    if descending:
-        return or_(sort < value, and_(sort == value, events.c.id < pk))
-    return or_(sort > value, and_(sort == value, events.c.id > pk))
+        condition = events.c.id > pk
+    elif descending:
+        condition = or_(sort < value, and_(sort == value, events.c.id < pk))
+    else:
+        condition = or_(sort > value, and_(sort == value, events.c.id > pk))
+    return condition
 
 
 def _make_token(fingerprint: str, served: int, position: list[Any]) -> str:
@@ -293,7 +317,9 @@ def _read_token(query: EventQuery) -> tuple[int, list[Any] | None]:
         padded = query.page_token + "=" * (-len(query.page_token) % 4)
         data = orjson.loads(base64.urlsafe_b64decode(padded))
         fingerprint, served, position = data["f"], int(data["n"]), list(data["p"])
-        if len(position) != 2:
+        if len(position) != 2 or not all(type(v) is int for v in position[1:]):
+            raise ValueError
+        if position[0] is not None and type(position[0]) is not int:
             raise ValueError
     except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
         raise QueryError("nextPageToken is not a token this server issued; start again without it") from None

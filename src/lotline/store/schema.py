@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData(
@@ -37,8 +38,11 @@ events = Table(
     "events",
     metadata,
     Column("id", PK, primary_key=True, autoincrement=True),
-    Column("event_id", String(512), nullable=False, unique=True),
-    Column("event_hash", String(100), nullable=False, unique=True),
+    # Not unique: an error declaration (EPCIS 2.0 §7.4.1.2) repeats the eventID of the event it corrects.
+    Column("event_id", String(512), nullable=False),
+    # The CBV 2.0 hash ignores errorDeclaration, so an error declaration hashes like the event it declares
+    # in error: one original and one declaration may share a hash, never two of either.
+    Column("event_hash", String(100), nullable=False),
     Column("event_type", String(32), nullable=False),
     Column("event_time", BigInteger, nullable=False),
     Column("record_time", BigInteger, nullable=False),
@@ -55,6 +59,8 @@ events = Table(
     Column("interface", String(32), nullable=False),
     Column("key_id", String(64)),
     Column("source_message_id", String(512)),
+    UniqueConstraint("event_hash", "error_declared"),
+    Index(None, "event_id"),
     Index(None, "event_time"),
     Index(None, "record_time"),
     Index(None, "event_type", "event_time"),

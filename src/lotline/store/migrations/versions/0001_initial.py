@@ -1,8 +1,8 @@
-"""initial schema: events, identifier and reference indexes, capture jobs, api keys
+"""initial schema
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 05:15:28.778570
+Create Date: 2026-11-22 05:42:54.513924
 """
 
 from __future__ import annotations
@@ -70,14 +70,14 @@ def upgrade() -> None:
         sa.Column("key_id", sa.String(length=64), nullable=True),
         sa.Column("source_message_id", sa.String(length=512), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
-        sa.UniqueConstraint("event_hash", name=op.f("uq_events_event_hash")),
-        sa.UniqueConstraint("event_id", name=op.f("uq_events_event_id")),
+        sa.UniqueConstraint("event_hash", "error_declared", name=op.f("uq_events_event_hash_error_declared")),
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_events_biz_location"), ["biz_location"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_biz_step"), ["biz_step"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_capture_id"), ["capture_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_disposition"), ["disposition"], unique=False)
+        batch_op.create_index(batch_op.f("ix_events_event_id"), ["event_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_event_time"), ["event_time"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_events_event_type_event_time"), ["event_type", "event_time"], unique=False
@@ -129,6 +129,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_events_read_point"))
         batch_op.drop_index(batch_op.f("ix_events_event_type_event_time"))
         batch_op.drop_index(batch_op.f("ix_events_event_time"))
+        batch_op.drop_index(batch_op.f("ix_events_event_id"))
         batch_op.drop_index(batch_op.f("ix_events_disposition"))
         batch_op.drop_index(batch_op.f("ix_events_capture_id"))
         batch_op.drop_index(batch_op.f("ix_events_biz_step"))
