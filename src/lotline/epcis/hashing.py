@@ -313,7 +313,7 @@ class _Reader:
 
     def group(self, name: str, items: list[Any]) -> Node:
         if name == "childEPCs":
-            return name, "", [("epc", self.value(item)[0], []) for item in items]
+            return name, "", [("epc", self.value(item)[0], _NO_KIDS) for item in items]
         element = name[:-4]
         if name in _PAIR_LISTS:  # each entry becomes (type, value): no name, never sorted inside
             pairs: list[Node] = []
