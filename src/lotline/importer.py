@@ -1,22 +1,40 @@
-"""`lotline import`: files and folders of EPCIS documents into the store, in batches, one transaction each."""
+"""`lotline import`: files and folders of EPCIS documents into the store, in batches, one transaction each.
+
+Validation, identification and hashing are pure and CPU-bound, so batches are prepared in worker processes
+while the parent writes the previous batches, in order, to the database.
+"""
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine
 
 from lotline.epcis.document import read_document
 from lotline.epcis.timefmt import now_micros
 from lotline.errors import DocumentError, ValidationError
-from lotline.pipeline.capture import PROCEED, CaptureOutcome, DocumentParts, capture_parts, split_document
+from lotline.pipeline.capture import (
+    PROCEED,
+    CaptureOutcome,
+    DocumentParts,
+    Prepared,
+    prepare_all,
+    split_document,
+    store_prepared,
+)
 from lotline.store.events import Provenance
 
 SUFFIXES = (".json", ".jsonld", ".xml")
 BATCH = 2_000
+_IN_FLIGHT = 4  # batches handed to workers ahead of the writer: bounds memory
 
 
 @dataclass
@@ -52,9 +70,24 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def _batches(parts: DocumentParts, size: int) -> Iterator[tuple[int, DocumentParts]]:
-    for start in range(0, len(parts.events), size):
-        yield start, DocumentParts(parts.events[start : start + size], parts.prefixes, parts.extra_context)
+@dataclass
+class _Batch:
+    path: Path
+    start: int
+    count: int
+    file_size: int
+    file_total: int
+    record_time: int
+    prepared: Future[Prepared] | Prepared
+
+
+def _prepare_remote(payload: bytes, prefixes: dict[str, str], extra: list[Any], record_time: int) -> Prepared:
+    """Worker side: the batch comes as JSON bytes (cheaper to move between processes than pickled dicts)."""
+    return prepare_all(DocumentParts(orjson.loads(payload), prefixes, extra), record_time)
+
+
+def default_workers() -> int:
+    return max(1, min(4, (os.cpu_count() or 1)))
 
 
 def import_files(
@@ -63,12 +96,40 @@ def import_files(
     *,
     on_progress: Callable[[Path, int, int], Any] | None = None,
     batch_size: int = BATCH,
+    workers: int | None = None,
 ) -> ImportSummary:
     """Import every file. Valid events are stored, duplicates skipped, invalid ones reported (proceed).
 
     `on_progress(file, events_done_in_batch, bytes_done_for_file)` is called after each batch.
+    `workers` = 0 prepares in this process (what small imports and tests use).
     """
+    files = list(files)
     summary = ImportSummary()
+    n_workers = default_workers() if workers is None else workers
+    if workers is None and sum(f.stat().st_size for f in files) < 2_000_000:
+        n_workers = 0  # not worth starting processes for a few documents
+    pool = ProcessPoolExecutor(n_workers, mp_context=get_context("fork")) if n_workers else None
+    pending: deque[_Batch] = deque()
+    try:
+        for batch in _batches(files, summary, batch_size, pool, on_progress):
+            pending.append(batch)
+            while len(pending) > (_IN_FLIGHT if pool else 0):
+                _write(engine, pending.popleft(), summary, on_progress)
+        while pending:
+            _write(engine, pending.popleft(), summary, on_progress)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return summary
+
+
+def _batches(
+    files: list[Path],
+    summary: ImportSummary,
+    batch_size: int,
+    pool: ProcessPoolExecutor | None,
+    on_progress: Callable[[Path, int, int], Any] | None,
+) -> Iterator[_Batch]:
     for path in files:
         summary.files += 1
         size = path.stat().st_size
@@ -82,17 +143,34 @@ def import_files(
             if on_progress:
                 on_progress(path, 0, size)
             continue
-        provenance = Provenance("import", source_message_id=path.name)
-        total = max(len(parts.events), 1)
-        for start, batch in _batches(parts, batch_size):
-            outcome = capture_parts(engine, batch, provenance, PROCEED, now_micros())
-            _account(summary, outcome, str(path), start)
-            if on_progress:
-                done = start + len(batch.events)
-                on_progress(path, len(batch.events), size * done // total)
         if not parts.events and on_progress:
             on_progress(path, 0, size)
-    return summary
+        for start in range(0, len(parts.events), batch_size):
+            events = parts.events[start : start + batch_size]
+            record_time = now_micros()
+            prepared: Future[Prepared] | Prepared
+            if pool is not None:
+                payload = orjson.dumps(events)
+                prepared = pool.submit(
+                    _prepare_remote, payload, parts.prefixes, parts.extra_context, record_time
+                )
+            else:
+                prepared = prepare_all(
+                    DocumentParts(events, parts.prefixes, parts.extra_context), record_time
+                )
+            yield _Batch(path, start, len(events), size, len(parts.events), record_time, prepared)
+
+
+def _write(
+    engine: Engine, batch: _Batch, summary: ImportSummary, on_progress: Callable[[Path, int, int], Any] | None
+) -> None:
+    prepared = batch.prepared.result() if isinstance(batch.prepared, Future) else batch.prepared
+    provenance = Provenance("import", source_message_id=batch.path.name)
+    outcome = store_prepared(engine, batch.count, prepared, provenance, PROCEED, batch.record_time)
+    _account(summary, outcome, str(batch.path), batch.start)
+    if on_progress:
+        done = batch.start + batch.count
+        on_progress(batch.path, batch.count, batch.file_size * done // max(batch.file_total, 1))
 
 
 def _account(summary: ImportSummary, outcome: CaptureOutcome, file: str, offset: int) -> None:

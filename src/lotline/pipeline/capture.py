@@ -64,13 +64,21 @@ def split_document(doc: dict[str, Any]) -> DocumentParts:
     return DocumentParts(document_events(doc), context_prefixes(context), extra_context(context))
 
 
-def prepare_all(parts: DocumentParts) -> tuple[list[tuple[int, PreparedEvent]], list[dict[str, Any]]]:
-    """Prepare every event; returns the good ones with their index and an error entry per bad one."""
+Prepared = tuple[list[tuple[int, PreparedEvent]], list[dict[str, Any]]]
+
+
+def prepare_all(parts: DocumentParts, record_time: int | None = None) -> Prepared:
+    """Prepare every event; returns the good ones with their index and an error entry per bad one.
+
+    With `record_time`, each good event's stored body is serialised here already (so this pure, CPU-bound
+    step can run in a worker process and hand back compact rows)."""
     good: list[tuple[int, PreparedEvent]] = []
     errors: list[dict[str, Any]] = []
     for index, event in enumerate(parts.events):
         result = prepare_event(event, parts.prefixes, parts.extra_context)
         if isinstance(result, PreparedEvent):
+            if record_time is not None:
+                result.serialise(record_time)
             good.append((index, result))
         else:
             errors.append(_error(index, event, result))
@@ -89,8 +97,20 @@ def capture_parts(
     rollback: any rejected event means nothing is stored. proceed: valid events are stored, the rest
     reported. Duplicates (hash already stored) are never errors: they are counted and skipped.
     """
-    outcome = CaptureOutcome(total=len(parts.events))
-    good, errors = prepare_all(parts)
+    return store_prepared(engine, len(parts.events), prepare_all(parts), provenance, behaviour, record_time)
+
+
+def store_prepared(
+    engine: Any,
+    total: int,
+    prepared_parts: Prepared,
+    provenance: Provenance,
+    behaviour: str = ROLLBACK,
+    record_time: int | None = None,
+) -> CaptureOutcome:
+    """The storing half of `capture_parts`, for events prepared elsewhere (e.g. in a worker process)."""
+    good, errors = prepared_parts
+    outcome = CaptureOutcome(total=total)
     outcome.errors.extend(errors)
     if errors and behaviour == ROLLBACK:
         return outcome

@@ -10,9 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from lotline.epcis.hashing import event_hash
 from lotline.epcis.identifiers import identity_key
-from lotline.epcis.timefmt import parse_time
+from lotline.epcis.timefmt import format_time, parse_time
 from lotline.epcis.validation import validate_event
 from lotline.epcis.vocab import short_cbv
 from lotline.errors import IdentifierError, Issue
@@ -55,6 +57,17 @@ class PreparedEvent:
     error_declared: bool
     epcs: list[tuple[str, str]] = field(default_factory=list)  # (role, identity key)
     refs: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, type, value)
+    body: str | None = None  # the stored JSON, once `serialise` has run
+    record_time: int | None = None
+
+    def serialise(self, record_time: int) -> str:
+        """The event as stored and served: with its recordTime, as JSON text. Drops the dict afterwards
+        (the text is what a worker process hands back)."""
+        if self.body is None or self.record_time != record_time:
+            self.body = orjson.dumps({**self.event, "recordTime": format_time(record_time)}).decode()
+            self.record_time = record_time
+            self.event = {}
+        return self.body
 
 
 def prepare_event(
@@ -82,21 +95,22 @@ def _index(event: dict[str, Any], context: Mapping[str, str] | None, extra: Sequ
     event_id = stored.get("eventID") or digest
     stored["eventID"] = event_id
 
-    epcs: list[tuple[str, str]] = []
+    # dict.fromkeys: an identifier named twice in one field is indexed once
+    epcs: dict[tuple[str, str], None] = {}
     for name, role in _EPC_LISTS:
         for epc in stored.get(name) or ():
-            epcs.append((role, identity_key(epc)))
+            epcs[(role, identity_key(epc))] = None
     if parent := stored.get("parentID"):
-        epcs.append((s.ROLE_PARENT, identity_key(parent)))
+        epcs[(s.ROLE_PARENT, identity_key(parent))] = None
     for name, role in _QTY_LISTS:
         for element in stored.get(name) or ():
-            epcs.append((role, identity_key(element["epcClass"])))
+            epcs[(role, identity_key(element["epcClass"]))] = None
 
-    refs: list[tuple[str, str, str]] = []
+    refs: dict[tuple[str, str, str], None] = {}
     for name, value_key, kind, vocab in _REF_LISTS:
         for ref in stored.get(name) or ():
             kind_type = short_cbv(vocab, ref["type"]) if ref.get("type") else ""
-            refs.append((kind, kind_type, identity_key(ref[value_key])))
+            refs[(kind, kind_type, identity_key(ref[value_key]))] = None
 
     return PreparedEvent(
         event=stored,
@@ -111,8 +125,8 @@ def _index(event: dict[str, Any], context: Mapping[str, str] | None, extra: Sequ
         biz_location=_location(stored.get("bizLocation")),
         transformation_id=stored.get("transformationID"),
         error_declared="errorDeclaration" in stored,
-        epcs=epcs,
-        refs=refs,
+        epcs=list(epcs),
+        refs=list(refs),
     )
 
 

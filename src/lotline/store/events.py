@@ -9,10 +9,9 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, select
 
-from lotline.epcis.timefmt import format_time
 from lotline.pipeline.prepare import PreparedEvent
 from lotline.store.engine import writer
-from lotline.store.schema import event_epcs, event_refs, events
+from lotline.store.schema import events
 
 _CHUNK = 500  # bound on IN (...) lists
 
@@ -103,51 +102,85 @@ def _existing(conn: Connection, column: Any, values: Sequence[str], *where: Any)
     return found
 
 
+_EVENT_COLUMNS = (
+    "id",
+    "event_id",
+    "event_hash",
+    "event_type",
+    "event_time",
+    "record_time",
+    "action",
+    "biz_step",
+    "disposition",
+    "read_point",
+    "biz_location",
+    "transformation_id",
+    "error_declared",
+    "body",
+    "capture_id",
+    "interface",
+    "key_id",
+    "source_message_id",
+)
+
+
 def _insert(
     conn: Connection, items: Sequence[PreparedEvent], provenance: Provenance, record_time: int
 ) -> None:
-    stamp = format_time(record_time)
-    rows = []
-    for item in items:
-        body = dict(item.event)
-        body["recordTime"] = stamp
+    """Bulk insert through the driver's executemany (SQLAlchemy's per-row parameter processing costs more
+    than the insert itself at capture speed). Primary keys are allocated first, so the identifier and
+    reference rows can name their event without RETURNING."""
+    ids = _allocate_ids(conn, len(items))
+    rows: list[tuple[Any, ...]] = []
+    epc_rows: list[tuple[str, str, int]] = []
+    ref_rows: list[tuple[str, str, str, int]] = []
+    for pk, item in zip(ids, items, strict=True):
         rows.append(
-            {
-                "event_id": item.event_id,
-                "event_hash": item.event_hash,
-                "event_type": item.event_type,
-                "event_time": item.event_time,
-                "record_time": record_time,
-                "action": item.action,
-                "biz_step": item.biz_step,
-                "disposition": item.disposition,
-                "read_point": item.read_point,
-                "biz_location": item.biz_location,
-                "transformation_id": item.transformation_id,
-                "error_declared": item.error_declared,
-                "body": orjson.dumps(body).decode(),
-                "capture_id": provenance.capture_id,
-                "interface": provenance.interface,
-                "key_id": provenance.key_id,
-                "source_message_id": provenance.source_message_id,
-            }
+            (
+                pk,
+                item.event_id,
+                item.event_hash,
+                item.event_type,
+                item.event_time,
+                record_time,
+                item.action,
+                item.biz_step,
+                item.disposition,
+                item.read_point,
+                item.biz_location,
+                item.transformation_id,
+                item.error_declared,
+                item.serialise(record_time),
+                provenance.capture_id,
+                provenance.interface,
+                provenance.key_id,
+                provenance.source_message_id,
+            )
         )
-    stmt = events.insert().returning(events.c.id, sort_by_parameter_order=True)
-    ids = list(conn.execute(stmt, rows).scalars())
-    epc_rows = [
-        {"event": pk, "role": role, "key": key}
-        for pk, item in zip(ids, items, strict=True)
-        for role, key in item.epcs
-    ]
-    ref_rows = [
-        {"event": pk, "kind": kind, "type": kind_type, "value": value}
-        for pk, item in zip(ids, items, strict=True)
-        for kind, kind_type, value in item.refs
-    ]
-    if epc_rows:
-        conn.execute(event_epcs.insert(), epc_rows)
-    if ref_rows:
-        conn.execute(event_refs.insert(), ref_rows)
+        epc_rows.extend((key, role, pk) for role, key in item.epcs)
+        ref_rows.extend((kind, kind_type, value, pk) for kind, kind_type, value in item.refs)
+    _executemany(conn, "events", _EVENT_COLUMNS, rows)
+    _executemany(conn, "event_epcs", ("key", "role", "event"), epc_rows)
+    _executemany(conn, "event_refs", ("kind", "type", "value", "event"), ref_rows)
+
+
+def _allocate_ids(conn: Connection, count: int) -> list[int]:
+    if conn.dialect.name == "sqlite":
+        # The transaction holds SQLite's write lock (BEGIN IMMEDIATE), so nobody else can take these ids.
+        start = int(conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM events").scalar_one()) + 1
+        return list(range(start, start + count))
+    sequence = "pg_get_serial_sequence('events', 'id')"
+    result = conn.exec_driver_sql(f"SELECT nextval({sequence}) FROM generate_series(1, {int(count)})")
+    return [int(v) for v in result.scalars()]
+
+
+def _executemany(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(columns)
+    marks = ", ".join([mark] * len(columns))
+    conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
 
 def load_bodies(rows: Iterable[Any]) -> Iterator[dict[str, Any]]:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -68,8 +69,13 @@ events = Table(
     Index(None, "disposition"),
     Index(None, "read_point"),
     Index(None, "biz_location"),
-    Index(None, "transformation_id"),
-    Index(None, "capture_id"),
+    # mostly NULL: index only the events that have one
+    Index(
+        None,
+        "transformation_id",
+        sqlite_where=text("transformation_id IS NOT NULL"),
+        postgresql_where=text("transformation_id IS NOT NULL"),
+    ),
 )
 
 # Which field of an event an identifier came from (`role` below).
@@ -83,14 +89,15 @@ ROLE_CHILD_QTY = "d"  # childQuantityList epcClass
 ROLE_INPUT_QTY = "n"  # inputQuantityList epcClass
 ROLE_OUTPUT_QTY = "t"  # outputQuantityList epcClass
 
+# One row per (identifier, field, event); the primary key is the lookup path (identifier -> events), and on
+# SQLite the table is that index alone (WITHOUT ROWID), which halves the write cost of capture.
 event_epcs = Table(
     "event_epcs",
     metadata,
-    Column("event", PK, ForeignKey("events.id"), nullable=False),
-    Column("role", String(1), nullable=False),
-    Column("key", String(512), nullable=False),
-    Index(None, "key", "role"),
-    Index(None, "event"),
+    Column("key", String(512), primary_key=True),
+    Column("role", String(1), primary_key=True),
+    Column("event", PK, ForeignKey("events.id"), primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
 )
 
 # Business transactions, sources and destinations (`kind` below), by CBV type.
@@ -101,12 +108,11 @@ REF_DESTINATION = "d"
 event_refs = Table(
     "event_refs",
     metadata,
-    Column("event", PK, ForeignKey("events.id"), nullable=False),
-    Column("kind", String(1), nullable=False),
-    Column("type", String(256), nullable=False),
-    Column("value", String(512), nullable=False),
-    Index(None, "kind", "value", "type"),
-    Index(None, "event"),
+    Column("kind", String(1), primary_key=True),
+    Column("value", String(512), primary_key=True),
+    Column("type", String(256), primary_key=True),
+    Column("event", PK, ForeignKey("events.id"), primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
 )
 
 capture_jobs = Table(

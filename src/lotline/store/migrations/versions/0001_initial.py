@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 05:42:54.513924
+Create Date: 2026-11-22 05:51:45.574925
 """
 
 from __future__ import annotations
@@ -75,7 +75,6 @@ def upgrade() -> None:
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_events_biz_location"), ["biz_location"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_biz_step"), ["biz_step"], unique=False)
-        batch_op.create_index(batch_op.f("ix_events_capture_id"), ["capture_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_disposition"), ["disposition"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_event_id"), ["event_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_event_time"), ["event_time"], unique=False)
@@ -84,54 +83,54 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_events_read_point"), ["read_point"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_record_time"), ["record_time"], unique=False)
-        batch_op.create_index(batch_op.f("ix_events_transformation_id"), ["transformation_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_events_transformation_id"),
+            ["transformation_id"],
+            unique=False,
+            sqlite_where=sa.text("transformation_id IS NOT NULL"),
+            postgresql_where=sa.text("transformation_id IS NOT NULL"),
+        )
 
     op.create_table(
         "event_epcs",
-        sa.Column("event", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("role", sa.String(length=1), nullable=False),
         sa.Column("key", sa.String(length=512), nullable=False),
+        sa.Column("role", sa.String(length=1), nullable=False),
+        sa.Column(
+            "event", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=False, nullable=False
+        ),
         sa.ForeignKeyConstraint(["event"], ["events.id"], name=op.f("fk_event_epcs_event_events")),
+        sa.PrimaryKeyConstraint("key", "role", "event", name=op.f("pk_event_epcs")),
+        sqlite_with_rowid=False,
     )
-    with op.batch_alter_table("event_epcs", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_event_epcs_event"), ["event"], unique=False)
-        batch_op.create_index(batch_op.f("ix_event_epcs_key_role"), ["key", "role"], unique=False)
-
     op.create_table(
         "event_refs",
-        sa.Column("event", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kind", sa.String(length=1), nullable=False),
-        sa.Column("type", sa.String(length=256), nullable=False),
         sa.Column("value", sa.String(length=512), nullable=False),
+        sa.Column("type", sa.String(length=256), nullable=False),
+        sa.Column(
+            "event", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=False, nullable=False
+        ),
         sa.ForeignKeyConstraint(["event"], ["events.id"], name=op.f("fk_event_refs_event_events")),
+        sa.PrimaryKeyConstraint("kind", "value", "type", "event", name=op.f("pk_event_refs")),
+        sqlite_with_rowid=False,
     )
-    with op.batch_alter_table("event_refs", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_event_refs_event"), ["event"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_event_refs_kind_value_type"), ["kind", "value", "type"], unique=False
-        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("event_refs", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_event_refs_kind_value_type"))
-        batch_op.drop_index(batch_op.f("ix_event_refs_event"))
-
     op.drop_table("event_refs")
-    with op.batch_alter_table("event_epcs", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_event_epcs_key_role"))
-        batch_op.drop_index(batch_op.f("ix_event_epcs_event"))
-
     op.drop_table("event_epcs")
     with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_events_transformation_id"))
+        batch_op.drop_index(
+            batch_op.f("ix_events_transformation_id"),
+            sqlite_where=sa.text("transformation_id IS NOT NULL"),
+            postgresql_where=sa.text("transformation_id IS NOT NULL"),
+        )
         batch_op.drop_index(batch_op.f("ix_events_record_time"))
         batch_op.drop_index(batch_op.f("ix_events_read_point"))
         batch_op.drop_index(batch_op.f("ix_events_event_type_event_time"))
         batch_op.drop_index(batch_op.f("ix_events_event_time"))
         batch_op.drop_index(batch_op.f("ix_events_event_id"))
         batch_op.drop_index(batch_op.f("ix_events_disposition"))
-        batch_op.drop_index(batch_op.f("ix_events_capture_id"))
         batch_op.drop_index(batch_op.f("ix_events_biz_step"))
         batch_op.drop_index(batch_op.f("ix_events_biz_location"))
 

@@ -1,0 +1,57 @@
+"""The importer stores the same events whether batches are prepared here or in worker processes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+import sqlalchemy as sa
+
+from lotline.importer import find_files, import_files
+from lotline.sim import write_documents
+from lotline.store.schema import event_epcs, events
+from tests.api.test_capture import document, object_event
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("docs")
+    write_documents(folder, 3_000, events_per_file=1_000, seed=7)
+    bad = object_event(1, eventTime="2024-02-30T10:00:00Z")
+    (folder / "zz-mixed.jsonld").write_bytes(document(object_event(2), bad))
+    return folder
+
+
+def _snapshot(engine: sa.Engine) -> tuple[list[tuple[str, str]], int]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(events.c.event_hash, events.c.body).order_by(events.c.id)).all()
+        n_epcs = conn.execute(sa.select(sa.func.count()).select_from(event_epcs)).scalar_one()
+    bodies = [
+        (h, orjson.dumps({k: v for k, v in orjson.loads(b).items() if k != "recordTime"}).decode())
+        for h, b in rows
+    ]
+    return bodies, n_epcs
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_import_in_batches_with_and_without_workers(engine: sa.Engine, docs: Path, workers: int) -> None:
+    summary = import_files(engine, find_files([docs]), batch_size=400, workers=workers)
+    assert (summary.files, summary.events, summary.stored, summary.duplicates) == (4, 3_002, 3_001, 0)
+    assert [(Path(r.file).name, r.index) for r in summary.rejections] == [("zz-mixed.jsonld", 1)]
+    bodies, n_epcs = _snapshot(engine)
+    assert len(bodies) == 3_001 and n_epcs > 3_000
+    again = import_files(engine, find_files([docs]), batch_size=400, workers=workers)
+    assert again.duplicates == 3_001 and again.stored == 0
+
+
+def test_workers_store_exactly_what_the_parent_would(tmp_path: Path, docs: Path) -> None:
+    from lotline.store.engine import open_engine
+
+    results = []
+    for workers in (0, 2):
+        engine = open_engine(f"sqlite:///{tmp_path}/w{workers}.db")
+        import_files(engine, find_files([docs]), batch_size=300, workers=workers)
+        results.append(_snapshot(engine))
+        engine.dispose()
+    assert results[0] == results[1]
