@@ -81,7 +81,7 @@ def serve(
 def import_(
     paths: Annotated[list[Path], typer.Argument(help="EPCIS 2.0 JSON-LD or XML files, or folders of them.")],
     db: DbOption = None,
-    batch_size: Annotated[int, typer.Option(help="Events per transaction.", min=1)] = 2000,
+    batch_size: Annotated[int, typer.Option(help="Events per transaction.", min=1)] = 5000,
     show: Annotated[int, typer.Option(help="How many rejection reasons to print.", min=0)] = 20,
 ) -> None:
     """Import EPCIS documents: valid events are stored, duplicates skipped, invalid events reported.

@@ -33,7 +33,7 @@ from lotline.pipeline.capture import (
 from lotline.store.events import Provenance
 
 SUFFIXES = (".json", ".jsonld", ".xml")
-BATCH = 2_000
+BATCH = 5_000  # events per transaction: larger batches amortise SQLite's commit and index page writes
 _IN_FLIGHT = 4  # batches handed to workers ahead of the writer: bounds memory
 
 

@@ -6,6 +6,7 @@ Times are stored as integers so that ordering and range queries behave the same 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from lotline.errors import IdentifierError
 
@@ -31,6 +32,7 @@ def parse_time(value: str) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+@lru_cache(maxsize=64)  # one record time serves every event of a capture batch
 def format_time(micros: int) -> str:
     """Microseconds since the epoch -> `2024-05-01T08:00:00.123Z` (milliseconds, UTC)."""
     moment = _EPOCH + timedelta(microseconds=micros)
