@@ -1,7 +1,7 @@
 """Capture throughput: `lotline import` against a plain INSERT of the same events, same database, same run.
 
     .venv/bin/python benchmarks/capture.py [--events 100000] [--db sqlite | postgresql+psycopg://user@host/db]
-        [--workdir benchmarks/out] [--batch-size 2000] [--record docs/benchmarks.md] [--baseline-only] [--keep]
+        [--workdir benchmarks/out] [--batch-size 5000] [--record docs/benchmarks.md] [--baseline-only] [--keep]
 
 1. `lotline.sim.write_documents` writes N events of the generated two-plant history as EPCISDocument
    files of 10,000 events each (not timed).
@@ -87,7 +87,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--db", default="sqlite", help="sqlite (fresh files in the work folder) or a PostgreSQL URL"
     )
     parser.add_argument("--workdir", type=Path, default=REPO / "benchmarks" / "out")
-    parser.add_argument("--batch-size", type=int, default=2000, help="events per transaction, both sides")
+    parser.add_argument("--batch-size", type=int, default=5000, help="events per transaction, both sides")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--record", type=Path, help="append the result row to this Markdown file")
     parser.add_argument("--baseline-only", action="store_true", help="measure the baseline alone")
