@@ -55,7 +55,9 @@ class PreparedEvent:
     biz_location: str | None
     transformation_id: str | None
     error_declared: bool
-    epcs: list[tuple[str, str]] = field(default_factory=list)  # (role, identity key)
+    epcs: list[tuple[str, str, str | None]] = field(
+        default_factory=list
+    )  # (role, identity key, raw if different)
     refs: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, type, value)
     body: str | None = None  # the stored JSON, once `serialise` has run
     record_time: int | None = None
@@ -96,15 +98,15 @@ def _index(event: dict[str, Any], context: Mapping[str, str] | None, extra: Sequ
     stored["eventID"] = event_id
 
     # dict.fromkeys: an identifier named twice in one field is indexed once
-    epcs: dict[tuple[str, str], None] = {}
+    epcs: dict[tuple[str, str], str | None] = {}
     for name, role in _EPC_LISTS:
         for epc in stored.get(name) or ():
-            epcs[(role, identity_key(epc))] = None
+            epcs.setdefault((role, identity_key(epc)), epc)
     if parent := stored.get("parentID"):
-        epcs[(s.ROLE_PARENT, identity_key(parent))] = None
+        epcs.setdefault((s.ROLE_PARENT, identity_key(parent)), parent)
     for name, role in _QTY_LISTS:
         for element in stored.get(name) or ():
-            epcs[(role, identity_key(element["epcClass"]))] = None
+            epcs.setdefault((role, identity_key(element["epcClass"])), element["epcClass"])
 
     refs: dict[tuple[str, str, str], None] = {}
     for name, value_key, kind, vocab in _REF_LISTS:
@@ -125,7 +127,7 @@ def _index(event: dict[str, Any], context: Mapping[str, str] | None, extra: Sequ
         biz_location=_location(stored.get("bizLocation")),
         transformation_id=stored.get("transformationID"),
         error_declared="errorDeclaration" in stored,
-        epcs=list(epcs),
+        epcs=[(role, key, None if raw == key else raw) for (role, key), raw in epcs.items()],
         refs=list(refs),
     )
 

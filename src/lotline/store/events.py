@@ -132,7 +132,7 @@ def _insert(
     reference rows can name their event without RETURNING."""
     ids = _allocate_ids(conn, len(items))
     rows: list[tuple[Any, ...]] = []
-    epc_rows: list[tuple[str, str, int]] = []
+    epc_rows: list[tuple[str, str, int, str | None]] = []
     ref_rows: list[tuple[str, str, str, int]] = []
     for pk, item in zip(ids, items, strict=True):
         rows.append(
@@ -157,10 +157,10 @@ def _insert(
                 provenance.source_message_id,
             )
         )
-        epc_rows.extend((key, role, pk) for role, key in item.epcs)
+        epc_rows.extend((key, role, pk, raw) for role, key, raw in item.epcs)
         ref_rows.extend((kind, kind_type, value, pk) for kind, kind_type, value in item.refs)
     _executemany(conn, "events", _EVENT_COLUMNS, rows)
-    _executemany(conn, "event_epcs", ("key", "role", "event"), epc_rows)
+    _executemany(conn, "event_epcs", ("key", "role", "event", "raw"), epc_rows)
     _executemany(conn, "event_refs", ("kind", "type", "value", "event"), ref_rows)
 
 

@@ -97,6 +97,8 @@ event_epcs = Table(
     Column("key", String(512), primary_key=True),
     Column("role", String(1), primary_key=True),
     Column("event", PK, ForeignKey("events.id"), primary_key=True, autoincrement=False),
+    # the identifier as captured, where it differs from the key (served back in that form by traces)
+    Column("raw", String(512)),
     sqlite_with_rowid=False,
 )
 
