@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -205,6 +206,102 @@ def keys_revoke(
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     err.print(f"revoked key {key_id}")
+
+
+class Direction(StrEnum):
+    forward = "forward"
+    backward = "backward"
+
+
+class TraceFormat(StrEnum):
+    json = "json"
+    jsonl = "jsonl"
+    table = "table"
+
+
+@app.command()
+def trace(
+    direction: Annotated[
+        Direction, typer.Argument(help="forward (where did it go) or backward (where did it come from).")
+    ],
+    ids: Annotated[
+        list[str], typer.Argument(help="Lots, serials, containers: EPC URNs or GS1 Digital Links.")
+    ],
+    db: DbOption = None,
+    output: Annotated[
+        TraceFormat,
+        typer.Option(
+            "--format",
+            help="json (one object, or an array for several ids), jsonl (one line per id) or table.",
+        ),
+    ] = TraceFormat.json,
+    max_depth: Annotated[int | None, typer.Option(help="Hops from the root at most.", min=0)] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only events at or after this date-time (ISO 8601 with offset).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Only events before this date-time.")] = None,
+) -> None:
+    """Trace identifiers through the genealogy: forward to every product, container and customer they reached,
+    or backward to everything they were made from and the suppliers.
+
+    Example: lotline trace forward urn:epc:class:lgtin:4012345.012345.LOT42 --format table
+    """
+    import orjson
+
+    from lotline.epcis.timefmt import parse_time
+    from lotline.errors import IdentifierError
+    from lotline.trace.index import TraceIndex
+
+    try:
+        window = [parse_time(v) if v else None for v in (since, until)]
+    except IdentifierError as exc:
+        err.print(f"[red]error:[/red] --since/--until: {exc}")
+        raise typer.Exit(2) from None
+    index = TraceIndex(_engine(db))
+    results = []
+    missing = []
+    for root in ids:
+        try:
+            result = index.trace(direction.value, root, max_depth=max_depth, since=window[0], until=window[1])
+        except IdentifierError as exc:
+            err.print(f"[red]error:[/red] {root}: {exc}")
+            raise typer.Exit(2) from None
+        if not result.found:
+            missing.append(root)
+        results.append(result.as_json())
+    if output is TraceFormat.jsonl:
+        for doc in results:
+            sys.stdout.write(orjson.dumps(doc).decode() + "\n")
+    elif output is TraceFormat.json:
+        sys.stdout.write(
+            orjson.dumps(results[0] if len(results) == 1 else results, option=orjson.OPT_INDENT_2).decode()
+            + "\n"
+        )
+    else:
+        _trace_tables(results)
+    for root in missing:
+        err.print(f"[yellow]not found:[/yellow] no stored event names {root}")
+    if missing:
+        raise typer.Exit(1)
+
+
+def _trace_tables(results: list[dict[str, object]]) -> None:
+    out = Console()
+    for doc in results:
+        items: list[dict[str, object]] = doc["items"]  # type: ignore[assignment]
+        table = Table(title=f"{doc['direction']} trace of {doc['root']}: {len(items)} items")
+        for column in ("id", "kind", "depth", "events from the root"):
+            table.add_column(column)
+        for item in items:
+            path: list[str] = item["path"]  # type: ignore[assignment]
+            table.add_row(str(item["id"]), str(item["kind"]), str(item["depth"]), str(len(path)))
+        out.print(table)
+        parties = Table(title="parties")
+        for column in ("party", "relation", "events"):
+            parties.add_column(column)
+        for party in doc["parties"]:  # type: ignore[attr-defined]
+            parties.add_row(party["id"], party["relation"], str(len(party["events"])))
+        out.print(parties)
 
 
 @app.command()

@@ -51,7 +51,7 @@ from lotline.epcis.vocab import (
     web_cbv,
 )
 
-__all__ = ["context_prefixes", "event_hash", "ignored_fields", "prehash"]
+__all__ = ["context_prefixes", "event_hash", "general_prehash", "ignored_fields", "prehash"]
 
 Node = tuple[str, str, list["Node"]]  # (name, text, children), the reference's simple object model
 _NO_KIDS: Final[list[Node]] = []  # shared: node lists are never changed in place
@@ -437,6 +437,23 @@ def prehash(
     `context` maps the document's namespace prefixes to IRIs (see `context_prefixes`); an `@context` inside
     the event adds to it. `ignore_fields` (see `ignored_fields`) names top-level fields left out, as CURIEs or
     IRIs."""
+    if not ignore_fields:
+        from lotline.epcis._hash_fast import fast_prehash  # (it builds on this module)
+
+        text = fast_prehash(event, context)
+        if text is not None:
+            return text
+    return general_prehash(event, context, ignore_fields=ignore_fields)
+
+
+def general_prehash(
+    event: Mapping[str, Any],
+    context: Mapping[str, str] | None = None,
+    *,
+    ignore_fields: Collection[str] = (),
+) -> str:
+    """`prehash` by the general builder, for every event: the reference for the fast path of common events
+    (`_hash_fast`), which must give the same string."""
     prefixes = dict(STANDARD_PREFIXES)
     if context:
         prefixes.update(context)

@@ -24,7 +24,14 @@ from typing import Final
 
 from lotline.errors import IdentifierError
 
-__all__ = ["hash_canonical", "identity_key", "idpat_like", "to_digital_link", "to_epc_urn"]
+__all__ = [
+    "common_digital_link",
+    "hash_canonical",
+    "identity_key",
+    "idpat_like",
+    "to_digital_link",
+    "to_epc_urn",
+]
 
 DL_ROOT: Final = "https://id.gs1.org/"
 
@@ -342,6 +349,95 @@ def _value(text: str, limit: int, uri: str, strict: bool, empty: bool = False) -
     return value
 
 
+# --- the common identifiers, fast ------------------------------------------------------------------------
+# Nearly all identifiers in an event stream are SGTIN, LGTIN, SSCC, SGLN and GIAI URNs with plain serials,
+# and canonical GTIN Digital Links. For those, the strict and the reference canonicalisation agree, and all
+# but the serial (company prefix, item or location reference, check digit) is shared by many identifiers:
+# `_fast` converts them from a cache of those shared heads with string slicing, and says None for anything
+# else, which the general code above then decides. tests/epcis/test_identifiers.py checks that `_fast`
+# agrees with the general code in both modes.
+
+_NONE, _APPEND, _SSCC, _SGLN = 0, 1, 2, 3
+_NOT_FAST: Final = (_NONE, "", "", 0)
+_FAST_SCHEMES: Final = (
+    "urn:epc:id:sgtin:", "urn:epc:class:lgtin:", "urn:epc:id:sscc:", "urn:epc:id:sgln:", "urn:epc:id:giai:",
+)  # fmt: skip
+_SIMPLE: Final = re.compile(r"[0-9A-Za-z'_;=-]+")  # GS1 characters that no form escapes (no `.` or `:`)
+_GTIN_HEAD: Final = re.compile(r"([0-9]{6,12})\.([0-9]{1,7})")
+_GLN_HEAD: Final = re.compile(r"([0-9]{6,12})\.([0-9]{0,6})")
+_DL_GTIN: Final = DL_ROOT + "01/"
+# URN up to its last `.` -> (how to add the rest, Digital Link prefix, extra, most characters of the rest)
+_HEADS: Final[dict[str, tuple[int, str, str, int]]] = {}
+_AGREED: Final[dict[str, str]] = {}  # identifier -> `_fast` Digital Link, shared by the event hash and keys
+_CACHE_SIZE: Final = 1 << 16
+
+
+def _head(head: str) -> tuple[int, str, str, int]:
+    """How to convert the URNs that start with `head` + `.` (`_NOT_FAST`: not in `_fast`)."""
+    scheme, _, body = head.rpartition(":")
+    if scheme in ("urn:epc:id:sgtin", "urn:epc:class:lgtin"):
+        m = _GTIN_HEAD.fullmatch(body)
+        if m is None or len(m[1]) + len(m[2]) != 13:
+            return _NOT_FAST
+        gtin = m[2][0] + m[1] + m[2][1:]
+        return _APPEND, f"{_DL_GTIN}{gtin}{_cd(gtin)}/{'21' if scheme.endswith('sgtin') else '10'}/", "", 20
+    if scheme == "urn:epc:id:sgln":
+        m = _GLN_HEAD.fullmatch(body)
+        if m is None or len(m[1]) + len(m[2]) != 12:
+            return _NOT_FAST
+        gln = f"{DL_ROOT}414/{m[1]}{m[2]}{_cd(m[1] + m[2])}"
+        return _SGLN, gln + "/254/", gln, 20
+    if scheme not in ("urn:epc:id:sscc", "urn:epc:id:giai") or not (
+        6 <= len(body) <= 12 and body.isascii() and body.isdigit()
+    ):
+        return _NOT_FAST
+    if scheme == "urn:epc:id:sscc":
+        return _SSCC, DL_ROOT + "00/", body, 17 - len(body)
+    return _APPEND, f"{DL_ROOT}8004/{body}", "", min(24, 30 - len(body))
+
+
+def _fast(uri: str) -> str | None:
+    """The canonical Digital Link of a common identifier (see above), or None."""
+    if uri.startswith(_DL_GTIN):  # already canonical: check the check digit and that no name is shortened
+        m = _CANONICAL_GTIN.fullmatch(uri)
+        if m is None or _cd(m[1][:13]) != m[1][13] or uri[40:] in _SHORT_NAMES:
+            return None
+        return uri
+    head, _, rest = uri.rpartition(".")
+    how = _HEADS.get(head)
+    if how is None:
+        if not head.startswith(_FAST_SCHEMES):
+            return None
+        how = _head(head)
+        if len(_HEADS) >= 4096:
+            _HEADS.clear()
+        _HEADS[head] = how
+    kind, prefix, extra, size = how
+    if kind == _NONE:
+        return None
+    if kind == _SSCC:
+        if len(rest) != size or not (rest.isascii() and rest.isdigit()):
+            return None
+        key = rest[0] + extra + rest[1:]
+        return prefix + key + _cd(key)
+    if len(rest) > size or not ((rest.isascii() and rest.isalnum()) or _SIMPLE.fullmatch(rest)):
+        return None
+    return extra if kind == _SGLN and rest == "0" else prefix + rest
+
+
+def common_digital_link(uri: str) -> str | None:
+    """The Digital Link of a common GS1 identifier, the same for `identity_key` and `hash_canonical`; None
+    for other URIs (ask those then). Remembered, so the identity keys of an event just hashed cost little."""
+    key = _AGREED.get(uri)
+    if key is None:
+        key = _fast(uri)
+        if key is not None:
+            if len(_AGREED) >= _CACHE_SIZE:
+                _AGREED.clear()
+            _AGREED[uri] = key
+    return key
+
+
 # --- public API ------------------------------------------------------------------------------------------
 
 
@@ -351,7 +447,7 @@ def to_digital_link(uri: str) -> str | None:
 
     Raises IdentifierError for a malformed GS1 identifier, saying what is wrong."""
     if uri.startswith("urn:epc:"):
-        return _urn_to_dl(uri, True)
+        return _fast(uri) or _urn_to_dl(uri, True)
     if uri.startswith(("https://", "http://")):
         m = _CANONICAL_GTIN.fullmatch(uri)  # fast path: already canonical (e.g. our own output)
         if m is not None and _cd(m[1][:13]) == m[1][13]:
@@ -360,12 +456,17 @@ def to_digital_link(uri: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1 << 16)
 def identity_key(uri: str) -> str:
     """The one key used to index and match an identifier: its canonical Digital Link, else the URI itself.
 
     The EPC URN and the Digital Link of one object give the same key. Raises IdentifierError like
     `to_digital_link`."""
+    key = common_digital_link(uri)  # often remembered from the event hash of the same event
+    return key if key is not None else _identity_key(uri)
+
+
+@lru_cache(maxsize=1 << 16)
+def _identity_key(uri: str) -> str:
     return to_digital_link(uri) or uri
 
 
@@ -374,6 +475,9 @@ def hash_canonical(value: str) -> str | None:
     """The Digital Link the CBV 2.0 event hash uses for `value`, or None (value kept as it is). Never raises."""
     if "." not in value:
         return None
+    fast = _fast(value)
+    if fast is not None:
+        return fast
     if value.startswith("urn:epc:"):
         return _urn_to_dl(value, False)
     if value.startswith(("https://", "http://")):

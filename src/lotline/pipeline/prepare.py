@@ -58,7 +58,7 @@ class PreparedEvent:
     epcs: list[tuple[str, str, str | None]] = field(
         default_factory=list
     )  # (role, identity key, raw if different)
-    refs: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, type, value)
+    refs: list[tuple[str, str, str, str | None]] = field(default_factory=list)  # (kind, type, value, raw)
     body: str | None = None  # the stored JSON, once `serialise` has run
     record_time: int | None = None
 
@@ -97,23 +97,6 @@ def _index(event: dict[str, Any], context: Mapping[str, str] | None, extra: Sequ
     event_id = stored.get("eventID") or digest
     stored["eventID"] = event_id
 
-    # dict.fromkeys: an identifier named twice in one field is indexed once
-    epcs: dict[tuple[str, str], str | None] = {}
-    for name, role in _EPC_LISTS:
-        for epc in stored.get(name) or ():
-            epcs.setdefault((role, identity_key(epc)), epc)
-    if parent := stored.get("parentID"):
-        epcs.setdefault((s.ROLE_PARENT, identity_key(parent)), parent)
-    for name, role in _QTY_LISTS:
-        for element in stored.get(name) or ():
-            epcs.setdefault((role, identity_key(element["epcClass"])), element["epcClass"])
-
-    refs: dict[tuple[str, str, str], None] = {}
-    for name, value_key, kind, vocab in _REF_LISTS:
-        for ref in stored.get(name) or ():
-            kind_type = short_cbv(vocab, ref["type"]) if ref.get("type") else ""
-            refs[(kind, kind_type, identity_key(ref[value_key]))] = None
-
     return PreparedEvent(
         event=stored,
         event_id=event_id,
@@ -127,9 +110,38 @@ def _index(event: dict[str, Any], context: Mapping[str, str] | None, extra: Sequ
         biz_location=_location(stored.get("bizLocation")),
         transformation_id=stored.get("transformationID"),
         error_declared="errorDeclaration" in stored,
-        epcs=[(role, key, None if raw == key else raw) for (role, key), raw in epcs.items()],
-        refs=list(refs),
+        epcs=identifiers_of(stored),
+        refs=references_of(stored),
     )
+
+
+def identifiers_of(event: Mapping[str, Any]) -> list[tuple[str, str, str | None]]:
+    """(role, identity key, form captured if different) of every identifier in an event's EPC fields;
+    one named twice in the same field is indexed once."""
+    found: dict[tuple[str, str], str] = {}
+    for name, role in _EPC_LISTS:
+        for epc in event.get(name) or ():
+            found.setdefault((role, identity_key(epc)), epc)
+    if parent := event.get("parentID"):
+        found.setdefault((s.ROLE_PARENT, identity_key(parent)), parent)
+    for name, role in _QTY_LISTS:
+        for element in event.get(name) or ():
+            found.setdefault((role, identity_key(element["epcClass"])), element["epcClass"])
+    return [(role, key, None if raw == key else raw) for (role, key), raw in found.items()]
+
+
+def references_of(event: Mapping[str, Any]) -> list[tuple[str, str, str, str | None]]:
+    """(kind, CBV type, identity key, form captured if different) of business transactions, sources and
+    destinations."""
+    found: dict[tuple[str, str, str], str] = {}
+    for name, value_key, kind, vocab in _REF_LISTS:
+        for ref in event.get(name) or ():
+            kind_type = short_cbv(vocab, ref["type"]) if ref.get("type") else ""
+            found.setdefault((kind, kind_type, identity_key(ref[value_key])), ref[value_key])
+    return [
+        (kind, kind_type, value, None if raw == value else raw)
+        for (kind, kind_type, value), raw in found.items()
+    ]
 
 
 def _cbv(kind: str, value: str | None) -> str | None:

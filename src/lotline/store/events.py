@@ -133,7 +133,7 @@ def _insert(
     ids = _allocate_ids(conn, len(items))
     rows: list[tuple[Any, ...]] = []
     epc_rows: list[tuple[str, str, int, str | None]] = []
-    ref_rows: list[tuple[str, str, str, int]] = []
+    ref_rows: list[tuple[str, str, str, int, str | None]] = []
     for pk, item in zip(ids, items, strict=True):
         rows.append(
             (
@@ -158,10 +158,10 @@ def _insert(
             )
         )
         epc_rows.extend((key, role, pk, raw) for role, key, raw in item.epcs)
-        ref_rows.extend((kind, kind_type, value, pk) for kind, kind_type, value in item.refs)
+        ref_rows.extend((kind, kind_type, value, pk, raw) for kind, kind_type, value, raw in item.refs)
     _executemany(conn, "events", _EVENT_COLUMNS, rows)
     _executemany(conn, "event_epcs", ("key", "role", "event", "raw"), epc_rows)
-    _executemany(conn, "event_refs", ("kind", "type", "value", "event"), ref_rows)
+    _executemany(conn, "event_refs", ("kind", "type", "value", "event", "raw"), ref_rows)
 
 
 def _allocate_ids(conn: Connection, count: int) -> list[int]:

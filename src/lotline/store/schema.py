@@ -114,6 +114,7 @@ event_refs = Table(
     Column("value", String(512), primary_key=True),
     Column("type", String(256), primary_key=True),
     Column("event", PK, ForeignKey("events.id"), primary_key=True, autoincrement=False),
+    Column("raw", String(512)),  # the value as captured, where it differs from `value`
     sqlite_with_rowid=False,
 )
 

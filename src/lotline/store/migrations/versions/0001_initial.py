@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 05:56:16.948819
+Create Date: 2026-11-22 05:57:58.675909
 """
 
 from __future__ import annotations
@@ -111,6 +111,7 @@ def upgrade() -> None:
         sa.Column(
             "event", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=False, nullable=False
         ),
+        sa.Column("raw", sa.String(length=512), nullable=True),
         sa.ForeignKeyConstraint(["event"], ["events.id"], name=op.f("fk_event_refs_event_events")),
         sa.PrimaryKeyConstraint("kind", "value", "type", "event", name=op.f("pk_event_refs")),
         sqlite_with_rowid=False,

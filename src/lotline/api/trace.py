@@ -1,0 +1,55 @@
+"""lotline's own API, /api/v1: traces."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import orjson
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from lotline.api.auth import require
+from lotline.api.problems import problem
+from lotline.epcis.timefmt import parse_time
+from lotline.errors import IdentifierError
+from lotline.trace.index import TraceIndex
+
+router = APIRouter(prefix="/api/v1", tags=["Traceability"])
+
+BAD_REQUEST = "https://lotline.dev/problems/bad-request"
+NOT_FOUND = "https://lotline.dev/problems/not-found"
+
+
+def trace_index(request: Request) -> TraceIndex:
+    index: TraceIndex | None = getattr(request.app.state, "trace_index", None)
+    if index is None:
+        index = request.app.state.trace_index = TraceIndex(request.app.state.engine)
+    return index
+
+
+@router.get(
+    "/trace/{direction}", summary="Forward or backward trace of a lot, serial, container or any identifier"
+)
+async def trace(
+    request: Request,
+    direction: Literal["forward", "backward"],
+    id: Annotated[str, Query(description="The identifier: EPC URN or GS1 Digital Link")],
+    max_depth: Annotated[int | None, Query(ge=0, description="Hops from the root at most")] = None,
+    since: Annotated[str | None, Query(description="Only events at or after this date-time")] = None,
+    until: Annotated[str | None, Query(description="Only events before this date-time")] = None,
+) -> Response:
+    require(request, "trace")
+    try:
+        window = [parse_time(v) if v else None for v in (since, until)]
+    except IdentifierError as exc:
+        return problem(400, BAD_REQUEST, "Bad time window", f"since/until: {exc}")
+    try:
+        result = await run_in_threadpool(
+            trace_index(request).trace, direction, id, max_depth=max_depth, since=window[0], until=window[1]
+        )
+    except IdentifierError as exc:
+        return problem(400, BAD_REQUEST, "Bad identifier", f"id: {exc}")
+    if not result.found:
+        return problem(404, NOT_FOUND, "Unknown identifier", f"no stored event names {id!r}")
+    return Response(orjson.dumps(result.as_json()), media_type="application/json")

@@ -1,0 +1,150 @@
+"""The genealogy index: identifiers, transformations, containment over time and movements, in memory.
+
+Built from the stored events at start-up and extended as events arrive (`add`). Identifiers are interned to
+ints. Facts keep the event they came from, so a result can say which events put an item there, and so an
+event declared in error (EPCIS 2.0 error declaration) stops contributing the moment its declaration is added.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, OUTPUT_ROLES, Light
+
+FOREVER = 2**62
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """`child` was inside `parent` from `start` (event `opened`) until `end` (event `closed`, or never)."""
+
+    parent: int
+    child: int
+    start: int
+    end: int
+    opened: int
+    closed: int | None
+
+
+class Graph:
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.keys: list[str] = []
+        self.raws: list[str | None] = []
+        self.is_parent: set[int] = set()
+        self.events: dict[int, Light] = {}
+        self.by_event_id: dict[str, list[int]] = defaultdict(list)
+        self.declared: set[str] = set()  # eventIDs declared in error
+        # transformations: group key -> (input facts, output facts) of (node, event pk)
+        self.groups: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
+        self.consumed_by: dict[int, set[str]] = defaultdict(set)
+        self.produced_by: dict[int, set[str]] = defaultdict(set)
+        # containment: per parent, its aggregation events (pk); spans derived lazily
+        self.aggregations: dict[int, list[int]] = defaultdict(list)
+        self.parents_of: dict[int, set[int]] = defaultdict(set)  # child -> parents it was ever added to
+        self._spans: dict[int, list[Span]] = {}
+        # movements: node -> events (pk) that moved it directly
+        self.shipments: dict[int, list[int]] = defaultdict(list)
+        self.receipts: dict[int, list[int]] = defaultdict(list)
+        self.last_pk = 0
+
+    # --- building ---------------------------------------------------------------------------------------
+
+    def node(self, key: str, raw: str | None = None) -> int:
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = len(self.keys)
+            self.keys.append(key)
+            self.raws.append(raw)
+        return found
+
+    def add(self, event: Light) -> None:
+        """Index one event (any order of arrival)."""
+        self.last_pk = max(self.last_pk, event.pk)
+        if event.declared:
+            self.declared.add(event.event_id)
+            self._spans.clear()
+            return  # a declaration contributes nothing itself: it silences the event it declares
+        self.events[event.pk] = event
+        self.by_event_id[event.event_id].append(event.pk)
+        for key, raw in event.epcs_all():
+            self.node(key, raw)
+        if event.event_type == "TransformationEvent":
+            group = event.transformation_id or f"event:{event.pk}"
+            inputs, outputs = self.groups.setdefault(group, ([], []))
+            for key, raw in event.keys(INPUT_ROLES):
+                n = self.node(key, raw)
+                inputs.append((n, event.pk))
+                self.consumed_by[n].add(group)
+            for key, raw in event.keys(OUTPUT_ROLES):
+                n = self.node(key, raw)
+                outputs.append((n, event.pk))
+                self.produced_by[n].add(group)
+        parent = event.parent
+        if parent is not None and event.event_type in ("AggregationEvent", "AssociationEvent"):
+            p = self.node(*parent)
+            self.is_parent.add(p)
+            self.aggregations[p].append(event.pk)
+            for key, raw in event.keys(CHILD_ROLES):
+                self.parents_of[self.node(key, raw)].add(p)
+            self._spans.pop(p, None)
+        shipment, receipt = event.is_shipment, event.is_receipt
+        if shipment or receipt:
+            for key, raw in event.moved():
+                n = self.node(key, raw)
+                if shipment:
+                    self.shipments[n].append(event.pk)
+                if receipt:
+                    self.receipts[n].append(event.pk)
+
+    # --- reading ----------------------------------------------------------------------------------------
+
+    def live(self, pk: int) -> Light | None:
+        """The event, unless it has been declared in error."""
+        event = self.events.get(pk)
+        if event is None or event.event_id in self.declared:
+            return None
+        return event
+
+    def spans(self, parent: int) -> list[Span]:
+        """Containment spans of a parent, replayed in time order from its live aggregation events.
+
+        ADD and OBSERVE put children in (OBSERVE confirms what is inside: never miss), DELETE takes the
+        listed children out, and a DELETE listing none empties the parent (EPCIS 2.0 §7.4.3)."""
+        cached = self._spans.get(parent)
+        if cached is not None:
+            return cached
+        open_: dict[int, tuple[int, int]] = {}
+        spans: list[Span] = []
+        live = [e for e in (self.live(pk) for pk in self.aggregations.get(parent, ())) if e is not None]
+        for event in sorted(live, key=lambda e: (e.time, e.pk)):
+            children = [self.ids[key] for key, _ in event.keys(CHILD_ROLES)]
+            if event.action == "DELETE":
+                for child in children or list(open_):
+                    if child in open_:
+                        start, opened = open_.pop(child)
+                        spans.append(Span(parent, child, start, event.time, opened, event.pk))
+            else:
+                for child in children:
+                    open_.setdefault(child, (event.time, event.pk))
+        spans.extend(Span(parent, c, start, FOREVER, opened, None) for c, (start, opened) in open_.items())
+        self._spans[parent] = spans
+        return spans
+
+    def containers_of(self, child: int) -> list[Span]:
+        return [span for p in self.parents_of.get(child, ()) for span in self.spans(p) if span.child == child]
+
+    def kind(self, node: int) -> str:
+        key = self.keys[node]
+        if node in self.is_parent or "/00/" in key or "/8003/" in key:
+            return "container"
+        if "/21/" in key:
+            return "serial"
+        if "/10/" in key:
+            return "lot"
+        return "other"
+
+    def display(self, node: int) -> str:
+        """The identifier in the form it was first captured in."""
+        return self.raws[node] or self.keys[node]

@@ -1,0 +1,214 @@
+"""Forward and backward traces over the genealogy index.
+
+Forward from a suspect lot: everything made from it (transformations, transformation groups by
+transformationID), every container that held any of it *while* it held it (nested), and the destination
+parties of shipments that carried it. Backward from a complaint: what the root held when it shipped, what all
+that was made from, and the source parties of the receipts of those inputs.
+
+Correct first: never miss an affected item. Where the data over-includes (a transformation without
+quantities links every input to every output), each item carries `path`, the chain of events from the root
+that put it there.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from lotline.store import schema as s
+from lotline.trace.graph import FOREVER, Graph
+
+EVER = (-(2**62), FOREVER)
+
+
+@dataclass
+class TraceResult:
+    root: str
+    direction: str
+    items: list[dict[str, Any]] = field(default_factory=list)
+    parties: list[dict[str, Any]] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    found: bool = True
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "root": self.root,
+            "direction": self.direction,
+            "items": self.items,
+            "parties": self.parties,
+            "events": self.events,
+        }
+
+
+@dataclass
+class _Walk:
+    graph: Graph
+    since: int
+    until: int
+    max_depth: int | None
+    reached: dict[int, tuple[int, list[str]]] = field(default_factory=dict)  # node -> (depth, path)
+    covered: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    parties: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    queue: deque[tuple[int, int, int, int, list[str]]] = field(default_factory=deque)
+
+    def in_window(self, time: int) -> bool:
+        return self.since <= time < self.until
+
+    def push(self, node: int, start: int, end: int, depth: int, path: list[str]) -> None:
+        if self.max_depth is not None and depth > self.max_depth:
+            return
+        spans = self.covered.setdefault(node, [])
+        if any(a <= start and end <= b for a, b in spans):
+            return  # this stretch of time was walked already
+        spans.append((start, end))
+        if node not in self.reached:
+            self.reached[node] = (depth, path)
+            self.used.update(path)
+        self.queue.append((node, start, end, depth, path))
+
+    def party(self, relation: str, party: str, event_id: str) -> None:
+        self.parties.setdefault((party, relation), set()).add(event_id)
+        self.used.add(event_id)
+
+    def result(self, root: str, root_node: int, direction: str) -> TraceResult:
+        g = self.graph
+        items = [
+            {"id": g.display(n), "kind": g.kind(n), "depth": depth, "path": path}
+            for n, (depth, path) in self.reached.items()
+            if n != root_node
+        ]
+        items.sort(key=lambda i: (i["depth"], i["id"]))
+        parties = [
+            {"id": party, "relation": relation, "events": sorted(events)}
+            for (party, relation), events in sorted(self.parties.items())
+        ]
+        return TraceResult(root, direction, items, parties, sorted(self.used))
+
+
+def forward(
+    graph: Graph,
+    root: str,
+    *,
+    max_depth: int | None = None,
+    since: int | None = None,
+    until: int | None = None,
+) -> TraceResult:
+    from lotline.epcis.identifiers import identity_key
+
+    node = graph.ids.get(identity_key(root))
+    if node is None:
+        return TraceResult(root, "forward", found=False)
+    walk = _Walk(
+        graph, since if since is not None else EVER[0], until if until is not None else FOREVER, max_depth
+    )
+    walk.push(node, *EVER, 0, [])
+    # A suspect container: whatever it ever held is suspect too.
+    for span in graph.spans(node):
+        opened = graph.events[span.opened].event_id
+        walk.push(span.child, *EVER, 1, [opened])
+    while walk.queue:
+        current, start, end, depth, path = walk.queue.popleft()
+        _forward_step(walk, current, start, end, depth, path)
+    return walk.result(root, node, "forward")
+
+
+def _forward_step(walk: _Walk, node: int, start: int, end: int, depth: int, path: list[str]) -> None:
+    g = walk.graph
+    # 1. made into: outputs of every transformation (group) that consumed it during [start, end)
+    for group in g.consumed_by.get(node, ()):
+        inputs, outputs = g.groups[group]
+        used = [
+            e
+            for n, pk in inputs
+            if n == node and (e := g.live(pk)) and start <= e.time < end and walk.in_window(e.time)
+        ]
+        if not used:
+            continue
+        via = used[0].event_id
+        for out, pk in outputs:
+            produced = g.live(pk)
+            if produced is None or not walk.in_window(produced.time):
+                continue
+            step = [via] if produced.event_id == via else [via, produced.event_id]
+            walk.push(out, *EVER, depth + 1, path + step)
+    # 2. held by: containers, for the part of [start, end) (within the window) it was inside them
+    for span in g.containers_of(node):
+        lo, hi = max(start, span.start, walk.since), min(end, span.end, walk.until)
+        if lo < hi:
+            walk.push(span.parent, lo, hi, depth + 1, [*path, g.events[span.opened].event_id])
+    # 3. shipped: destination parties of shipments that moved it during [start, end)
+    for pk in g.shipments.get(node, ()):
+        event = g.live(pk)
+        if event is not None and start <= event.time < end and walk.in_window(event.time):
+            for _, party in event.parties(s.REF_DESTINATION):
+                walk.party("destination", party, event.event_id)
+
+
+def backward(
+    graph: Graph,
+    root: str,
+    *,
+    max_depth: int | None = None,
+    since: int | None = None,
+    until: int | None = None,
+) -> TraceResult:
+    from lotline.epcis.identifiers import identity_key
+
+    node = graph.ids.get(identity_key(root))
+    if node is None:
+        return TraceResult(root, "backward", found=False)
+    walk = _Walk(
+        graph, since if since is not None else EVER[0], until if until is not None else FOREVER, max_depth
+    )
+    walk.push(node, *EVER, 0, [])
+    _contents_when_shipped(walk, node)
+    while walk.queue:
+        current, _, _, depth, path = walk.queue.popleft()
+        _backward_step(walk, current, depth, path)
+    return walk.result(root, node, "backward")
+
+
+def _contents_when_shipped(walk: _Walk, root: int) -> None:
+    """A shipped container stands for what it held when it shipped (nested); one never shipped stands for
+    everything it ever held."""
+    g = walk.graph
+    shipped = [e for pk in g.shipments.get(root, ()) if (e := g.live(pk)) and walk.in_window(e.time)]
+    moments: list[tuple[int | None, list[str]]] = [(e.time, [e.event_id]) for e in shipped] or [(None, [])]
+    for time, path in moments:
+        stack = [(root, 1, path)]
+        while stack:
+            parent, depth, trail = stack.pop()
+            for span in g.spans(parent):
+                if time is None or span.start <= time < span.end:
+                    step = [*trail, g.events[span.opened].event_id]
+                    if span.child not in walk.reached:
+                        walk.push(span.child, *EVER, depth, step)
+                        stack.append((span.child, depth + 1, step))
+
+
+def _backward_step(walk: _Walk, node: int, depth: int, path: list[str]) -> None:
+    g = walk.graph
+    # 1. made from: inputs of every transformation (group) that produced it
+    for group in g.produced_by.get(node, ()):
+        inputs, outputs = g.groups[group]
+        made = [e for n, pk in outputs if n == node and (e := g.live(pk)) and walk.in_window(e.time)]
+        if not made:
+            continue
+        via = made[0].event_id
+        for source, pk in inputs:
+            consumed = g.live(pk)
+            if consumed is None or not walk.in_window(consumed.time):
+                continue
+            step = [via] if consumed.event_id == via else [via, consumed.event_id]
+            walk.push(source, *EVER, depth + 1, path + step)
+    # 2. received: source parties of receipts of it, or of a container while it held it
+    receipts = [(pk, (-(2**62), FOREVER)) for pk in g.receipts.get(node, ())]
+    for span in g.containers_of(node):
+        receipts.extend((pk, (span.start, span.end)) for pk in g.receipts.get(span.parent, ()))
+    for pk, (lo, hi) in receipts:
+        event = g.live(pk)
+        if event is not None and lo <= event.time < hi and walk.in_window(event.time):
+            for _, party in event.parties(s.REF_SOURCE):
+                walk.party("source", party, event.event_id)
