@@ -121,3 +121,22 @@ def test_import_rejects_a_document_without_body(tmp_path: Path, doc: bytes) -> N
     path.write_bytes(doc)
     code, _, err = run("import", str(path), "--db", f"sqlite:///{tmp_path}/i.db")
     assert code == 1 and "d.json" in err
+
+
+def test_trace_prints_one_json_line_per_id_and_flags_unknown_ones(tmp_path: Path) -> None:
+    from tests.trace.builders import at, index_of, lot, transform
+
+    db = f"sqlite:///{tmp_path}/t.db"
+    index_of(open_engine(db), transform([lot("000001", "A")], [lot("000002", "B")], at(2)))
+    code, out, err = run("trace", "forward", lot("000001", "A"), lot("000009", "Z"), "--db", db, "--format", "jsonl")
+    assert code == 1 and "not found" in err and lot("000009", "Z") in err
+    first, second = (orjson.loads(line) for line in out.splitlines())
+    assert [i["id"] for i in first["items"]] == [lot("000002", "B")]
+    assert second["items"] == []
+    code, out, _ = run("trace", "backward", lot("000002", "B"), "--db", db, "--format", "table")
+    assert code == 0 and "backward trace" in out
+
+
+def test_trace_help_has_an_example() -> None:
+    code, out, _ = run("trace", "--help")
+    assert code == 0 and "Example" in out

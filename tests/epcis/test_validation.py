@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lotline.epcis import validation
+from lotline.epcis import _validation_messages, validation
 from lotline.epcis.document import document_events
 from lotline.epcis.validation import MAX_ISSUES, validate_document, validate_event, validate_events
 from lotline.errors import Issue
@@ -689,7 +689,7 @@ def test_every_rejection_is_explained(reference: Callable[[Any], bool], event: d
     if not reference(event):
         assert issues, "the schema rejects this event but validate_event accepted it"
     for issue in issues:
-        assert issue.message and not issue.message.startswith(validation._UNEXPLAINED), str(issue)
+        assert issue.message and not issue.message.startswith(_validation_messages._UNEXPLAINED), str(issue)
         _assert_plain_words(issue)
 
 
