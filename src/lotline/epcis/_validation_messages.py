@@ -11,7 +11,6 @@ from typing import Any
 
 import jsonschema_rs
 
-from lotline.epcis import validation as _validation
 from lotline.errors import Issue
 
 MAX_ISSUES = 10
@@ -336,7 +335,9 @@ def _enum_strings(node: Any, depth: int = 0) -> Iterator[str]:
 
 
 def _schema_node(fragment: str) -> Any:
-    node: Any = _validation._validators().schema
+    from lotline.epcis.validation import _validators  # the schema lives there; imported late (cycle)
+
+    node: Any = _validators().schema
     for raw in fragment.strip("/").split("/"):
         part = raw.replace("~1", "/").replace("~0", "~")
         if isinstance(node, dict) and part in node:
