@@ -327,6 +327,15 @@ def demo(
         run(engine, host, port)
 
 
+def _register_commands() -> None:
+    from lotline.commands.check import check as check_command
+
+    app.command("check")(check_command)
+
+
+_register_commands()
+
+
 def main() -> None:
     app()
 
