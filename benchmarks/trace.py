@@ -1,0 +1,249 @@
+"""Trace latency over a generated plant history, against two baselines over a plain edge table in the same run.
+
+    .venv/bin/python benchmarks/trace.py [--events 1000000] [--traces 300] [--workdir benchmarks/out]
+        [--reuse] [--record docs/benchmarks.md]
+
+1. `lotline.sim` writes N events of the two-plant history (bulk silo/tank lots feeding many batches) and
+   `lotline import` stores them in a fresh SQLite database (not timed here; `--reuse` keeps a database
+   of the same size from an earlier run).
+2. lotline: the trace index is built (time and resident memory measured), then forward and backward
+   traces run through the HTTP API (FastAPI app, in-process ASGI client, key with the `trace` scope) from
+   random roots (lots, serials, pallets) and from the heaviest lots (the most-consumed bulk ingredients).
+3. Baselines over a plain edge table `bench_edges(src, dst)` in the same database (transformation input ->
+   output, child -> container), indexed on src: the per-step walk that ERP traceability reports use (one
+   SELECT per visited node) and one recursive SQL query (WITH RECURSIVE), from the same roots, forward.
+4. The recall report for the heaviest lot, when `lotline.trace.recall` is available.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from statistics import quantiles
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+SECTION = "## Trace"
+TABLE = (
+    "| machine | date | events | index build s | index RSS MB | kind of root | n | lotline p50 / p95 / p99 ms"
+    " | per-step walk p50 / p95 ms | recursive SQL p50 / p95 ms |\n|---|---|---:|---:|---:|---|---:|---|---|---|\n"
+)
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    return f"{os.cpu_count()} x {model}"
+
+
+def ms(values: list[float]) -> tuple[float, float, float]:
+    if len(values) < 2:
+        v = values[0] if values else 0.0
+        return v, v, v
+    q = quantiles(values, n=100, method="inclusive")
+    return q[49], q[94], q[98]
+
+
+def prepare_database(events: int, workdir: Path, reuse: bool) -> Path:
+    db = workdir / f"trace-{events}.db"
+    if reuse and db.exists():
+        return db
+    from lotline.sim import write_documents
+
+    docs = workdir / f"trace-docs-{events}"
+    for stale in [db, Path(f"{db}-wal"), Path(f"{db}-shm")]:
+        stale.unlink(missing_ok=True)
+    print(f"generating {events:,} events ...", flush=True)
+    write_documents(docs, events, events_per_file=20_000, seed=3)
+    print("importing ...", flush=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "lotline.cli", "import", str(docs), "--db", f"sqlite:///{db}"], check=True
+    )
+    print(f"imported in {time.perf_counter() - started:.0f} s", flush=True)
+    return db
+
+
+def build_edges(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    if conn.execute("SELECT name FROM sqlite_master WHERE name='bench_edges'").fetchone():
+        return
+    conn.executescript(
+        """
+        CREATE TABLE bench_edges (src TEXT NOT NULL, dst TEXT NOT NULL);
+        INSERT INTO bench_edges
+            SELECT i.key, o.key FROM event_epcs i JOIN event_epcs o ON o.event = i.event
+            WHERE i.role IN ('i', 'n') AND o.role IN ('o', 't');
+        INSERT INTO bench_edges
+            SELECT c.key, p.key FROM event_epcs c JOIN event_epcs p ON p.event = c.event
+            JOIN events e ON e.id = c.event
+            WHERE c.role IN ('c', 'd') AND p.role = 'p' AND e.action = 'ADD';
+        CREATE INDEX bench_edges_src ON bench_edges (src);
+        """
+    )
+    conn.commit()
+    conn.close()
+
+
+def per_step_walk(conn: sqlite3.Connection, root: str) -> int:
+    seen = {root}
+    frontier = [root]
+    while frontier:
+        node = frontier.pop()
+        for (dst,) in conn.execute("SELECT dst FROM bench_edges WHERE src = ?", (node,)):
+            if dst not in seen:
+                seen.add(dst)
+                frontier.append(dst)
+    return len(seen) - 1
+
+
+def recursive_sql(conn: sqlite3.Connection, root: str) -> int:
+    query = """WITH RECURSIVE reach(k) AS (SELECT ? UNION SELECT e.dst FROM bench_edges e JOIN reach r ON e.src = r.k)
+               SELECT count(*) - 1 FROM reach"""
+    return int(conn.execute(query, (root,)).fetchone()[0])
+
+
+def pick_roots(db: Path, count: int, rng: random.Random) -> dict[str, list[tuple[str, str]]]:
+    """{kind: [(raw id, key)]}: random lots, serials and pallets, and the heaviest lots."""
+    conn = sqlite3.connect(db)
+    roots: dict[str, list[tuple[str, str]]] = {}
+    heavy = conn.execute(
+        "SELECT key, MAX(raw), COUNT(*) c FROM event_epcs WHERE role = 'n' GROUP BY key ORDER BY c DESC LIMIT 10"
+    ).fetchall()
+    roots["heaviest lots"] = [(raw or key, key) for key, raw, _ in heavy]
+    for label, role, pattern in (
+        ("lots", "n", "%/10/%"),
+        ("serials", "o", "%/21/%"),
+        ("pallets", "p", "%/00/%"),
+    ):
+        rows = conn.execute(
+            "SELECT key, raw FROM event_epcs WHERE role = ? AND key LIKE ? LIMIT 20000", (role, pattern)
+        ).fetchall()
+        rng.shuffle(rows)
+        roots[label] = [(raw or key, key) for key, raw in rows[: count // 3]]
+    conn.close()
+    return roots
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--traces", type=int, default=300, help="random roots per run (split over kinds)")
+    parser.add_argument("--workdir", type=Path, default=REPO / "benchmarks" / "out")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse a database of this size from an earlier run"
+    )
+    parser.add_argument("--record", type=Path, help="append the result rows to this Markdown file")
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(7)
+
+    db = prepare_database(args.events, args.workdir, args.reuse)
+    build_edges(db)
+    roots = pick_roots(db, args.traces, rng)
+
+    from fastapi.testclient import TestClient
+
+    from lotline.api.app import create_app
+    from lotline.store.engine import open_engine
+    from lotline.store.keys import create_key
+    from lotline.trace.index import TraceIndex
+
+    engine = open_engine(f"sqlite:///{db}")
+    before = rss_mb()
+    started = time.perf_counter()
+    index = TraceIndex(engine)
+    index.refresh()
+    build_s = time.perf_counter() - started
+    index_mb = rss_mb() - before
+    print(f"index: {build_s:.1f} s, {index_mb:.0f} MB more resident memory ({rss_mb():.0f} MB in all)")
+
+    app = create_app(engine)
+    app.state.trace_index = index
+    _, token = create_key(engine, "bench", frozenset({"trace"}))
+    headers = {"Authorization": f"Bearer {token}"}
+    conn = sqlite3.connect(db)
+    rows: list[str] = []
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    with TestClient(app) as client:
+        for kind, pairs in roots.items():
+            for direction in ("forward", "backward"):
+                timings: list[float] = []
+                sizes: list[int] = []
+                for raw, _ in pairs:
+                    t0 = time.perf_counter()
+                    response = client.get(f"/api/v1/trace/{direction}", params={"id": raw}, headers=headers)
+                    timings.append((time.perf_counter() - t0) * 1000)
+                    assert response.status_code == 200, response.text
+                    sizes.append(len(response.json()["items"]))
+                step: list[float] = []
+                recursive: list[float] = []
+                if direction == "forward":
+                    for _, key in pairs:
+                        t0 = time.perf_counter()
+                        per_step_walk(conn, key)
+                        step.append((time.perf_counter() - t0) * 1000)
+                        t0 = time.perf_counter()
+                        recursive_sql(conn, key)
+                        recursive.append((time.perf_counter() - t0) * 1000)
+                p = ms(timings)
+                s = ms(step) if step else None
+                r = ms(recursive) if recursive else None
+                label = f"{kind}, {direction} (items p50 {ms([float(x) for x in sizes])[0]:.0f}, max {max(sizes)})"
+                row = (
+                    f"| {machine()} | {stamp} | {args.events:,} | {build_s:.1f} | {index_mb:.0f} | {label} | {len(pairs)} "
+                    f"| {p[0]:.1f} / {p[1]:.1f} / {p[2]:.1f} "
+                    f"| {f'{s[0]:.1f} / {s[1]:.1f}' if s else 'n/a'} | {f'{r[0]:.1f} / {r[1]:.1f}' if r else 'n/a'} |"
+                )
+                print(row, flush=True)
+                rows.append(row)
+    recall_line = recall_timing(index, roots["heaviest lots"][0][0])
+    if recall_line:
+        print(recall_line)
+    if args.record:
+        record(args.record, rows, recall_line)
+
+
+def recall_timing(index: Any, root: str) -> str | None:
+    try:
+        from lotline.trace.recall import recall_impact
+    except ImportError:
+        return None
+    timings = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        recall_impact(index, [root])
+        timings.append((time.perf_counter() - t0) * 1000)
+    return f"recall report for the heaviest lot ({root}): best {min(timings):.0f} ms, median {sorted(timings)[2]:.0f} ms"
+
+
+def record(path: Path, rows: list[str], recall_line: str | None) -> None:
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    if SECTION not in text:
+        text += f"\n{SECTION}\n\n`python benchmarks/trace.py --events N --record docs/benchmarks.md` ({platform.python_version()})\n\n{TABLE}"
+    text = text.rstrip("\n") + "\n" + "\n".join(rows) + "\n"
+    if recall_line:
+        text += f"\n{recall_line}\n"
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,603 @@
+"""Recall impact: what suspect lots, serials or containers reached, where it is now, and where it came from.
+
+Computed from the in-memory genealogy (forward and backward traces of every suspect, merged) plus the stored
+bodies of the events that name what the traces reached: indexed look-ups bounded by the size of the answer
+(`event_epcs` by identifier, `events` by id), never a scan of the event table.
+
+Where each affected item is now comes from replaying, in time order, the live events that name it and the
+containment spans it was in (a ledger per item; quantities for lots, one unit for serials and containers):
+a transformation consumes inputs and puts outputs on hand at its location; a shipment to an external party
+makes it `delivered`, a shipment to one of our own parties (or carrying disposition in_transit) makes it
+`in_transit` until a receipt puts it on hand at the receiving site; packing puts it inside the container, so
+it goes wherever the container goes (nested, outermost shipped unit reported); destroyed or decommissioned
+stock leaves the books. "Our own" parties are those that ship (source of outbound steps) or receive
+(destination of inbound steps) in the events read, plus any the caller names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import bindparam, select
+
+from lotline.epcis.identifiers import identity_key
+from lotline.epcis.timefmt import format_time, now_micros
+from lotline.epcis.vocab import short_cbv
+from lotline.errors import IdentifierError
+from lotline.store import schema as s
+from lotline.trace import fsma, traverse
+from lotline.trace.facts import (
+    CHILD_ROLES,
+    INBOUND_STEPS,
+    INPUT_ROLES,
+    OBJECT_ROLES,
+    OUTBOUND_STEPS,
+    OUTPUT_ROLES,
+    PARTY_TYPES,
+    Light,
+)
+from lotline.trace.index import TraceIndex
+
+_CHUNK = 500
+# Compiled once (expanding IN lists): the look-ups by identifier and by event id of a recall.
+_NAMING = select(s.event_epcs.c.key, s.event_epcs.c.event).where(
+    s.event_epcs.c.key.in_(bindparam("keys", expanding=True))
+)
+_BODIES = select(s.events.c.id, s.events.c.body).where(s.events.c.id.in_(bindparam("ids", expanding=True)))
+_QTY_LISTS = (
+    ("quantityList", s.ROLE_QTY),
+    ("childQuantityList", s.ROLE_CHILD_QTY),
+    ("inputQuantityList", s.ROLE_INPUT_QTY),
+    ("outputQuantityList", s.ROLE_OUTPUT_QTY),
+)
+_QTY_ROLES = frozenset(role for _, role in _QTY_LISTS)
+_MOVED_ROLES = OBJECT_ROLES | {s.ROLE_PARENT}
+_GONE = frozenset({"destroyed", "disposed"})
+_HELD = ("on_hand", "in_transit", "container")
+STATES = ("on_hand", "in_transit", "delivered", "consumed", "destroyed", "decommissioned", "unknown")
+EACH = "EA"  # UN/ECE Rec. 20 "each": the unit of a serialised item
+_GTIN = re.compile(r"https://id\.gs1\.org/01/(\d{14})")
+
+Place = tuple[str, str | None, str | None, int | None]  # state, location, party, container node
+
+
+def gtin_of(key: str) -> str | None:
+    match = _GTIN.match(key)
+    return match[1] if match else None
+
+
+@dataclass(slots=True)
+class Ev:
+    """A live event with what its body adds to the Light: where, disposition, offset and quantities."""
+
+    light: Light
+    location: str | None  # bizLocation, else readPoint, as captured
+    location_key: str | None
+    disposition: str | None
+    offset: str
+    amounts: dict[tuple[str, str], tuple[float | None, str | None]]
+    roles: dict[str, frozenset[str]]  # identifier key -> the fields (roles) it is named in
+
+    def amount(self, key: str, roles: Collection[str]) -> tuple[float | None, str | None]:
+        for role in self.roles.get(key, ()):
+            if role in roles:
+                return self.amounts.get((role, key), (None, None)) if role in _QTY_ROLES else (1.0, EACH)
+        return None, None
+
+    def refs(self, kind: str, types: Collection[str]) -> list[tuple[str, str]]:
+        """(key, as captured) of the source/destination refs of these types, each party once (an owning
+        party is often the possessing party too)."""
+        return list(
+            dict.fromkeys((v, raw or v) for k, t, v, raw in self.light.refs if k == kind and t in types)
+        )
+
+    def ends(self, kind: str) -> tuple[list[str], list[str]]:
+        """(locations, parties) of the source (`s.REF_SOURCE`) or destination list, as captured."""
+        return [raw for _, raw in self.refs(kind, ("location",))], [
+            raw for _, raw in self.refs(kind, PARTY_TYPES)
+        ]
+
+    @property
+    def references(self) -> list[tuple[str, str]]:
+        return [(t, raw or v) for k, t, v, raw in self.light.refs if k == s.REF_BIZ_TRANSACTION]
+
+
+def _event(light: Light, body: dict[str, Any]) -> Ev:
+    where = body.get("bizLocation") or body.get("readPoint") or {}
+    location = where.get("id") if isinstance(where, dict) else None
+    amounts: dict[tuple[str, str], tuple[float | None, str | None]] = {}
+    for name, role in _QTY_LISTS:
+        for element in body.get(name) or ():
+            try:
+                key = identity_key(element["epcClass"])
+            except (IdentifierError, KeyError, TypeError):
+                continue
+            q = element.get("quantity")
+            uom = element.get("uom") or (EACH if q is not None else None)  # no uom: a count of instances
+            before = amounts.get((role, key))
+            if before is not None and before[0] is not None and q is not None:
+                q = before[0] + q
+            amounts[(role, key)] = (None if q is None else float(q), uom or (before[1] if before else None))
+    try:
+        location_key = identity_key(location) if location else None
+    except IdentifierError:
+        location_key = location
+    disposition = body.get("disposition")
+    roles: dict[str, set[str]] = {}
+    for role, key, _ in light.epcs:
+        roles.setdefault(key, set()).add(role)
+    return Ev(
+        light,
+        location,
+        location_key,
+        short_cbv("disposition", disposition) if disposition else None,
+        body.get("eventTimeZoneOffset") or "+00:00",
+        amounts,
+        {key: frozenset(found) for key, found in roles.items()},
+    )
+
+
+@dataclass(slots=True)
+class _Bal:
+    qty: float
+    unknown: bool  # some of it came from events that recorded no quantity
+    uom: str | None
+    disposition: str | None
+
+
+class _Ledger:
+    def __init__(self, is_class: bool) -> None:
+        self.is_class = is_class  # a lot or class: quantities; else one unit, in one place at a time
+        self.bal: dict[Place, _Bal] = {}
+        self.last_loc: str | None = None
+
+    def put(self, place: Place, q: float | None, uom: str | None, disposition: str | None) -> None:
+        if not self.is_class:
+            self.bal.clear()
+            q, uom = 1.0, EACH
+        b = self.bal.setdefault(place, _Bal(0.0, False, uom, disposition))
+        if q is None:
+            b.unknown = True
+        else:
+            b.qty += q
+        b.uom = b.uom or uom
+        b.disposition = disposition or b.disposition
+
+    def take(self, q: float | None, states: tuple[str, ...], loc: str | None = None) -> None:
+        """Remove `q` from the buckets in `states` (those at `loc` first), never below what is recorded."""
+        if not self.is_class:
+            return
+        order = sorted(
+            (p for p in self.bal if p[0] in states), key=lambda p: (states.index(p[0]), p[1] != loc)
+        )
+        for place in order:
+            b = self.bal[place]
+            if q is None:
+                b.unknown = True
+                return
+            n = min(q, b.qty)
+            b.qty, q = b.qty - n, q - n
+            if b.qty <= 1e-9 and not b.unknown:
+                del self.bal[place]
+            if q <= 1e-9:
+                return
+
+
+@dataclass
+class RecallReport:
+    """What `recall_impact` found; `as_json()` is the API's document, `ctes` feed `lotline.trace.fsma`."""
+
+    suspects: list[dict[str, Any]]
+    items: dict[str, list[dict[str, Any]]]
+    shipments: list[dict[str, Any]]
+    quantities: list[dict[str, Any]]
+    suppliers: dict[str, Any]
+    events: list[str]
+    generated_at: int = field(default_factory=now_micros)
+    ctes: list[fsma.Cte] = field(default_factory=list)  # for the FSMA 204 spreadsheet (`lotline.trace.fsma`)
+    tlc_sources: dict[str, str] = field(default_factory=dict)  # identity key -> traceability lot code source
+
+    @property
+    def found(self) -> bool:
+        return any(suspect["found"] for suspect in self.suspects)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "generated_at": format_time(self.generated_at),
+            "suspects": self.suspects,
+            "items": self.items,
+            "shipments": self.shipments,
+            "quantities": self.quantities,
+            "suppliers": self.suppliers,
+            "events": self.events,
+        }
+
+
+def recall_impact(index: TraceIndex, ids: list[str], *, own_parties: Collection[str] = ()) -> RecallReport:
+    """The recall report of suspect identifiers (EPC URNs or GS1 Digital Links); unknown ones are reported as
+    not found. Raises IdentifierError for a malformed identifier."""
+    for root in ids:
+        identity_key(root)
+    index.refresh()
+    with index._lock:  # one consistent snapshot of the genealogy while we read it
+        return Recall(index, own_parties).run(list(dict.fromkeys(ids)))
+
+
+def _chunks(values: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+class Recall:
+    """One recall's working state over a locked genealogy: the events read, the ledgers, the report."""
+
+    def __init__(self, index: TraceIndex, own_parties: Collection[str]) -> None:
+        self.g = index.graph
+        self.engine = index.engine
+        self.evs: dict[int, Ev] = {}
+        self.by_node: dict[int, list[int]] = {}
+        self.ledgers: dict[int, dict[Place, _Bal]] = {}
+        self.places: dict[int, dict[Place, _Bal]] = {}
+        self.affected: dict[int, dict[str, Any]] = {}
+        self.own = {identity_key(p) for p in own_parties}
+        self.own_locations: set[str] = set()
+
+    # --- reading ------------------------------------------------------------------------------------------
+
+    def load(self, pks: Iterable[int]) -> None:
+        missing = sorted({pk for pk in pks if pk not in self.evs and self.g.live(pk) is not None})
+        with self.engine.connect() as conn:
+            for chunk in _chunks(missing):
+                for pk, body in conn.execute(_BODIES, {"ids": chunk}):
+                    self.evs[pk] = _event(self.g.events[pk], orjson.loads(body))
+
+    def _track(self, nodes: Iterable[int]) -> None:
+        """Read the live events naming these identifiers, and those of the containers they were put in."""
+        pending = {n for n in nodes if n not in self.by_node}
+        while pending:
+            keys = {self.g.keys[n]: n for n in pending}
+            found: dict[int, set[int]] = {n: set() for n in pending}
+            with self.engine.connect() as conn:
+                for chunk in _chunks(list(keys)):
+                    for key, pk in conn.execute(_NAMING, {"keys": chunk}):
+                        if self.g.live(pk) is not None:
+                            found[keys[key]].add(pk)
+            for n, pks in found.items():
+                self.by_node[n] = sorted(pks, key=lambda pk: (self.g.events[pk].time, pk))
+            self.load(pk for pks in found.values() for pk in pks)
+            pending = {
+                span.parent
+                for n in found
+                for span in self.g.containers_of(n)
+                if span.parent not in self.by_node
+            }
+
+    # --- where things are ---------------------------------------------------------------------------------
+
+    def _external(self, light: Light) -> bool:
+        parties = [v for k, t, v, _ in light.refs if k == s.REF_DESTINATION and t in PARTY_TYPES]
+        if parties:
+            return any(p not in self.own for p in parties)
+        places = [v for k, t, v, _ in light.refs if k == s.REF_DESTINATION and t == "location"]
+        return not places or any(p not in self.own_locations for p in places)
+
+    def _ledger(self, node: int, before: tuple[int, int] | None = None) -> dict[Place, _Bal]:
+        if before is None and node in self.ledgers:
+            return self.ledgers[node]
+        g, key = self.g, self.g.keys[node]
+        own = [e for pk in self.by_node.get(node, ()) if (e := self.evs.get(pk))]
+        stream: list[tuple[int, int, int, Ev | None, int | None]] = [
+            (e.light.time, e.light.pk, 0, e, None) for e in own if not e.roles[key] & CHILD_ROLES
+        ]
+        for span in g.containers_of(node):
+            stream.append((span.start, span.opened, 1, self.evs.get(span.opened), span.parent))
+            if span.closed is not None:
+                stream.append((span.end, span.closed, 2, self.evs.get(span.closed), span.parent))
+        stream.sort(key=lambda x: x[:3])
+        if before is not None:
+            stream = [x for x in stream if x[:2] < before]
+        led = _Ledger(any(e.roles[key] & _QTY_ROLES for e in own))
+        for time, pk, step, ev, parent in stream:
+            if parent is not None:
+                self._contain(led, node, key, step == 1, ev, parent, (time, pk))
+            elif ev is not None:
+                self._apply(led, ev, key)
+            if ev is not None and ev.location:
+                led.last_loc = ev.location
+        if before is None:
+            self.ledgers[node] = led.bal
+        return led.bal
+
+    def _contain(
+        self, led: _Ledger, node: int, key: str, into: bool, ev: Ev | None, parent: int, at: tuple[int, int]
+    ) -> None:
+        inside: Place = ("container", None, None, parent)
+        if into:
+            q, uom = ev.amount(key, CHILD_ROLES) if ev else (None, None)
+            led.take(q, ("on_hand", "in_transit"), ev.location if ev else None)
+            led.put(inside, q, uom, None)
+            return
+        held = led.bal.pop(inside, None)
+        if held is None:
+            return
+        where = ev.location if ev else None
+        if where is None:  # unpacked where the container was
+            where = next((p[1] for p in self._ledger(parent, at) if p[1]), None) or led.last_loc
+        place: Place = ("on_hand", where, None, None)
+        led.put(place, held.qty, held.uom, ev.disposition if ev else held.disposition)
+        if held.unknown:
+            led.put(place, None, held.uom, None)
+
+    def _apply(self, led: _Ledger, ev: Ev, key: str) -> None:
+        light, loc, disp = ev.light, ev.location, ev.disposition
+        roles = ev.roles[key]
+        if light.event_type == "TransformationEvent":
+            if roles & INPUT_ROLES:
+                q, uom = ev.amount(key, INPUT_ROLES)
+                led.take(q, _HELD, loc)
+                led.put(("consumed", loc, None, None), q, uom, disp)
+            if roles & OUTPUT_ROLES:
+                led.put(("on_hand", loc, None, None), *ev.amount(key, OUTPUT_ROLES), disp)
+            return
+        q, uom = ev.amount(key, roles)
+        if roles & _MOVED_ROLES and light.is_shipment:
+            state = "delivered" if self._external(light) else "in_transit"
+            places, parties = ev.ends(s.REF_DESTINATION)
+            led.take(q, _HELD, loc)
+            led.put(
+                (state, places[0] if places else None, parties[0] if parties else None, None), q, uom, disp
+            )
+        elif roles & _MOVED_ROLES and light.is_receipt:
+            led.take(q, ("in_transit", "delivered"))
+            led.put(
+                ("on_hand", loc or next(iter(ev.ends(s.REF_DESTINATION)[0]), None), None, None), q, uom, disp
+            )
+        elif s.ROLE_PARENT in roles:  # an aggregation happened to this container where it stands
+            if loc and not led.is_class:
+                led.put(("on_hand", loc, None, None), q, uom, disp)
+        elif light.action == "DELETE" or disp in _GONE:
+            led.take(q, _HELD, loc)
+            led.put(("destroyed" if disp in _GONE else "decommissioned", loc, None, None), q, uom, disp)
+        elif light.action == "ADD" and light.event_type == "ObjectEvent":
+            led.put(("on_hand", loc, None, None), q, uom, disp)
+        elif disp == "in_transit":
+            led.take(q, ("on_hand",), loc)
+            led.put(("in_transit", None, None, None), q, uom, disp)
+        elif loc and not led.is_class:
+            led.put(("on_hand", loc, None, None), q, uom, disp)
+        elif loc and disp:
+            for spot, b in led.bal.items():
+                if spot[:2] == ("on_hand", loc):
+                    b.disposition = disp
+
+    def _placements(self, node: int, stack: frozenset[int] = frozenset()) -> dict[Place, _Bal]:
+        """Where the item is now, containers replaced by where they are (outermost unit kept)."""
+        if node in self.places:
+            return self.places[node]
+        out: dict[Place, _Bal] = {}
+        for place, b in self._ledger(node).items():
+            c = place[3]
+            if place[0] == "container" and c is not None:
+                outer = next(iter(self._placements(c, stack | {node})), None) if c not in stack else None
+                if outer is None or outer[0] == "container":
+                    place = ("unknown", None, None, c)
+                else:
+                    place = (*outer[:3], outer[3] if outer[3] is not None else c)
+            into = out.setdefault(place, _Bal(0.0, False, b.uom, b.disposition))
+            into.qty, into.unknown = into.qty + b.qty, into.unknown or b.unknown
+        self.places[node] = out
+        return out
+
+    # --- the report ---------------------------------------------------------------------------------------
+
+    def _reach(self, node: int, root: str, depth: int, path: list[str]) -> None:
+        info = self.affected.setdefault(node, {"depth": depth, "path": path, "suspects": set()})
+        info["suspects"].add(root)
+        if depth < info["depth"]:
+            info["depth"], info["path"] = depth, path
+
+    def carried(self, ev: Ev) -> list[tuple[int, float | None, str | None, int | None]]:
+        """What an event moved: its objects (or aggregation parent), and what those held at that moment."""
+        g, out = self.g, list[tuple[int, float | None, str | None, int | None]]()
+        for key, _ in ev.light.moved():
+            node = g.ids[key]
+            out.append((node, *ev.amount(key, _MOVED_ROLES), None))
+            stack = [(node, node)]
+            while stack:
+                parent, unit = stack.pop()
+                for span in g.spans(parent):
+                    if span.start <= ev.light.time < span.end:
+                        opened = self.evs.get(span.opened)
+                        q, uom = opened.amount(g.keys[span.child], CHILD_ROLES) if opened else (None, None)
+                        out.append((span.child, q, uom, unit))
+                        stack.append((span.child, unit))
+        return out
+
+    def run(self, ids: list[str]) -> RecallReport:
+        g = self.g
+        suspects: list[dict[str, Any]] = []
+        found: dict[int, str] = {}
+        shipped: set[int] = set()
+        supplier_events: dict[str, set[str]] = {}
+        supplier_of: dict[str, set[str]] = {}
+        upstream: dict[str, dict[str, Any]] = {}
+        used: set[str] = set()
+        for root in ids:
+            node = g.ids.get(identity_key(root))
+            if node is None:
+                suspects.append({"id": root, "found": False})
+                continue
+            fwd, bwd = traverse.forward(g, root), traverse.backward(g, root)
+            found[node] = root
+            suspects.append({"id": root, "found": True, "kind": g.kind(node), "reached": len(fwd.items)})
+            used.update(fwd.events, bwd.events)
+            self._reach(node, root, 0, [])
+            for item in fwd.items:
+                self._reach(g.ids[identity_key(item["id"])], root, item["depth"], item["path"])
+            for party in (p for p in fwd.parties if p["relation"] == "destination"):
+                shipped.update(
+                    pk
+                    for eid in party["events"]
+                    for pk in g.by_event_id.get(eid, ())
+                    if (light := g.live(pk)) is not None and light.is_shipment
+                )
+            for party in bwd.parties:
+                supplier_events.setdefault(party["id"], set()).update(party["events"])
+                supplier_of.setdefault(party["id"], set()).add(root)
+            for item in bwd.items:
+                entry = upstream.setdefault(item["id"], {**item, "suspects": set()})
+                entry["suspects"].add(root)
+                entry["depth"] = min(entry["depth"], item["depth"])
+        receipts = {
+            pk for eids in supplier_events.values() for eid in eids for pk in g.by_event_id.get(eid, ())
+        }
+        self._track(self.affected)
+        self.load(shipped | receipts)
+        for ev in self.evs.values():
+            if ev.light.biz_step in OUTBOUND_STEPS:
+                self.own.update(v for v, _ in ev.refs(s.REF_SOURCE, PARTY_TYPES))
+            if ev.light.biz_step in INBOUND_STEPS:
+                self.own.update(v for v, _ in ev.refs(s.REF_DESTINATION, PARTY_TYPES))
+            if ev.location_key:
+                self.own_locations.add(ev.location_key)
+        shipments = [
+            {
+                "kind": "delivery" if self._external(self.evs[pk].light) else "transfer",
+                **self._movement(self.evs[pk], True),
+            }
+            for pk in self.by_time(shipped)
+        ]
+        report = RecallReport(
+            suspects=suspects,
+            items=self._items(),
+            shipments=shipments,
+            quantities=self._quantities(),
+            suppliers={
+                "parties": [
+                    {"id": p, "suspects": sorted(supplier_of[p]), "receipts": sorted(e)}
+                    for p, e in sorted(supplier_events.items())
+                ],
+                "receipts": [self._movement(self.evs[pk], False) for pk in self.by_time(receipts)],
+                "upstream": [
+                    {"id": i["id"], "kind": i["kind"], "depth": i["depth"], "suspects": sorted(i["suspects"])}
+                    for i in sorted(upstream.values(), key=lambda i: (i["depth"], i["id"]))
+                ],
+            },
+            events=sorted(used),
+        )
+        report.ctes = fsma.critical_tracking_events(self, shipped, set(found))
+        report.tlc_sources = fsma.lot_code_sources(
+            self, {line.key for cte in report.ctes for line in cte.lines}
+        )
+        return report
+
+    def by_time(self, pks: Iterable[int]) -> list[int]:
+        return sorted((pk for pk in pks if pk in self.evs), key=lambda pk: (self.g.events[pk].time, pk))
+
+    def _items(self) -> dict[str, list[dict[str, Any]]]:
+        g = self.g
+        groups: dict[str, list[dict[str, Any]]] = {"finished": [], "intermediate": [], "containers": []}
+        for node, info in sorted(self.affected.items(), key=lambda kv: (kv[1]["depth"], g.display(kv[0]))):
+            kind = g.kind(node)
+            consumed = any(
+                self.evs[pk].roles[g.keys[node]] & INPUT_ROLES
+                for pk in self.by_node.get(node, ())
+                if pk in self.evs and self.evs[pk].light.event_type == "TransformationEvent"
+            )
+            group = "containers" if kind == "container" else "intermediate" if consumed else "finished"
+            groups[group].append(
+                {
+                    "id": g.display(node),
+                    "kind": kind,
+                    "depth": info["depth"],
+                    "path": info["path"],
+                    "suspects": sorted(info["suspects"]),
+                    "placements": [self._place_json(p, b) for p, b in self._sorted(self._placements(node))],
+                }
+            )
+        return groups
+
+    def _sorted(self, places: dict[Place, _Bal]) -> list[tuple[Place, _Bal]]:
+        return sorted(
+            places.items(), key=lambda pb: (STATES.index(pb[0][0]), *(str(v or "") for v in pb[0][1:]))
+        )
+
+    def _place_json(self, place: Place, b: _Bal) -> dict[str, Any]:
+        return {
+            "state": place[0],
+            "location": place[1],
+            "party": place[2],
+            "container": self.g.display(place[3]) if place[3] is not None else None,
+            "disposition": b.disposition,
+            "quantity": None if b.unknown and not b.qty else b.qty,
+            "uom": b.uom,
+            "quantity_complete": not b.unknown,
+        }
+
+    def _quantities(self) -> list[dict[str, Any]]:
+        """Product (GTIN) quantities by state, location or party, disposition and unit; containers left out."""
+        g, rows, items = self.g, dict[tuple[Any, ...], list[Any]](), dict[tuple[Any, ...], set[str]]()
+        for node in self.affected:
+            if g.kind(node) == "container":
+                continue
+            product = gtin_of(g.keys[node]) or g.display(node)
+            for place, b in self._placements(node).items():
+                key = (
+                    STATES.index(place[0]),
+                    *(v or "" for v in place[1:3]),
+                    product,
+                    b.disposition or "",
+                    b.uom or "",
+                )
+                row = rows.setdefault(key, [place, b.disposition, product, b.uom, 0.0, True])
+                row[4], row[5] = row[4] + b.qty, row[5] and not b.unknown
+                items.setdefault(key, set()).add(g.display(node))
+        fields = (
+            "state",
+            "location",
+            "party",
+            "disposition",
+            "product",
+            "quantity",
+            "uom",
+            "quantity_complete",
+        )
+        return [
+            {
+                **dict(zip(fields, (*place[:3], disposition, product, qty, uom, complete), strict=True)),
+                "items": sorted(items[key]),
+            }
+            for key, (place, disposition, product, uom, qty, complete) in sorted(rows.items())
+        ]
+
+    def _movement(self, ev: Ev, affected_only: bool) -> dict[str, Any]:
+        g, (from_locations, from_parties), (to_locations, to_parties) = (
+            self.g,
+            ev.ends(s.REF_SOURCE),
+            ev.ends(s.REF_DESTINATION),
+        )
+        return {
+            "event": ev.light.event_id,
+            "time": format_time(ev.light.time),
+            "biz_step": ev.light.biz_step,
+            "disposition": ev.disposition,
+            "location": ev.location,
+            "from": {"locations": from_locations, "parties": from_parties},
+            "to": {"locations": to_locations, "parties": to_parties},
+            "references": [{"type": t, "id": v} for t, v in ev.references],
+            "items": [
+                {
+                    "id": g.display(n),
+                    "kind": g.kind(n),
+                    "quantity": q,
+                    "uom": uom,
+                    "container": g.display(c) if c is not None else None,
+                }
+                for n, q, uom, c in self.carried(ev)
+                if n in self.affected or not affected_only
+            ],
+        }
