@@ -329,7 +329,6 @@ def demo(
 
 def _register_commands() -> None:
     from lotline.commands.check import check as check_command
-
     from lotline.commands.recall import recall as recall_command
 
     app.command("check")(check_command)

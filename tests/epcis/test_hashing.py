@@ -10,14 +10,18 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from lotline.epcis.hashing import context_prefixes, event_hash, ignored_fields, prehash
+from lotline.epcis.hashing import _time, context_prefixes, event_hash, ignored_fields, prehash
 from lotline.epcis.xml import parse_xml_document
 from tests.conftest import GS1, HASH_VECTORS
 
@@ -309,3 +313,56 @@ def test_sensor_values_in_json_and_xml_forms_agree() -> None:
     assert event_hash(events[0], CONTEXT) == event_hash(events[1], CONTEXT)
     assert "sensorReporttype=https://gs1.org/voc/Temperaturevalue=26component=" in prehash(events[0], CONTEXT)
     assert "booleanValue=true" in prehash(events[0], CONTEXT)
+
+
+def _reference_time(text: str) -> str:
+    """The plain datetime computation of `_time` (without its shortcut for whole-hour offsets)."""
+    if len(text) == 24 and text[19] == "." and text[23] == "Z" and text[10] == "T":
+        return text
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
+    except ValueError:
+        return text
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    rest = moment.microsecond % 1000
+    if rest:
+        moment += timedelta(microseconds=1000 - rest if rest >= 500 else -rest)
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
+        f"{moment.second:02d}.{moment.microsecond // 1000:03d}Z"
+    )
+
+
+def _outcome(function: Callable[[str], str], text: str) -> str:
+    try:
+        return function(text)
+    except OverflowError:
+        return "OverflowError"
+
+
+_TWO = st.integers(0, 99).map(lambda n: f"{n:02d}")
+_TIMES = st.builds(
+    lambda year, month, day, hour, minute, second, ms, sign, offset, minutes: (
+        f"{year:04d}-{month}-{day}T{hour}:{minute}:{second}.{ms:03d}{sign}{offset}:{minutes}"
+    ),
+    st.sampled_from([1, 2, 1999, 2000, 2024, 2026, 9998, 9999]) | st.integers(0, 9999),
+    st.sampled_from(["01", "02", "12", "00", "13"]) | _TWO,
+    st.sampled_from(["01", "28", "29", "30", "31", "00", "32"]) | _TWO,
+    st.sampled_from(["00", "01", "22", "23", "24"]) | _TWO,
+    st.sampled_from(["00", "59", "60"]) | _TWO,
+    st.sampled_from(["00", "59", "60"]) | _TWO,
+    st.integers(0, 999),
+    st.sampled_from("+-"),
+    st.sampled_from(["00", "01", "05", "12", "14", "23", "24"]) | _TWO,
+    st.sampled_from(["00", "00", "30", "60"]),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=_TIMES | st.datetimes().map(lambda moment: moment.isoformat(timespec="milliseconds") + "+01:00"))
+def test_times_with_whole_hour_offsets_are_converted_like_any_other(text: str) -> None:
+    assert re.fullmatch(r".{23}[+-]..:..", text)
+    assert _outcome(_time, text) == _outcome(_reference_time, text)
+    assert _outcome(_time, text.replace("0", "\u0660", 1)) == _outcome(
+        _reference_time, text.replace("0", "\u0660", 1)
+    )

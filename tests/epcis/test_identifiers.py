@@ -10,8 +10,22 @@ import re
 import sqlite3
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from lotline.epcis.identifiers import hash_canonical, identity_key, idpat_like, to_digital_link, to_epc_urn
+from lotline.epcis.hashing import prehash
+from lotline.epcis.identifiers import (
+    _AGREED,
+    _dl_to_dl,
+    _fast,
+    _urn_to_dl,
+    common_digital_link,
+    hash_canonical,
+    identity_key,
+    idpat_like,
+    to_digital_link,
+    to_epc_urn,
+)
 from lotline.errors import IdentifierError
 
 D = "https://id.gs1.org/"
@@ -256,3 +270,130 @@ def test_non_patterns_give_none(value: str) -> None:
 def test_malformed_patterns_raise(pattern: str, message: str) -> None:
     with pytest.raises(IdentifierError, match=message):
         idpat_like(pattern)
+
+
+# --- the fast conversion of common identifiers ---------------------------------------------------------
+# `_fast` converts SGTIN, LGTIN, SSCC, SGLN and GIAI URNs with plain serials, and canonical GTIN Digital Links,
+# for both canonicalisers at once (and `common_digital_link` shares its answers between them): wherever it
+# answers, it must give what the general code gives, strict and lenient.
+
+
+def _check_digit(digits: str) -> str:
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
+    return str(-total % 10)
+
+
+def _general(uri: str, strict: bool) -> str | None:
+    try:
+        return (_urn_to_dl if uri.startswith("urn:epc:") else _dl_to_dl)(uri, strict)
+    except IdentifierError as exc:
+        return f"error: {exc}"
+
+
+def _hash_canonical_in_general(value: str) -> str | None:
+    """`hash_canonical` as it was before the fast conversion."""
+    if "." not in value:
+        return None
+    if value.startswith("urn:epc:"):
+        return _urn_to_dl(value, False)
+    if value.startswith(("https://", "http://")):
+        return _dl_to_dl(value, False)
+    return None
+
+
+_SERIAL = st.text("09AZaz'_;=-.:%!*()+,/\"&<>? #٣é", max_size=30) | st.sampled_from(["1", "L1", "lot", "ser"])
+_DIGITS = st.text("0123456789", max_size=14) | st.text("0123456789٣", max_size=14)
+_NEAR_URNS = st.builds(
+    lambda scheme, prefix, ref, serial: f"{scheme}{prefix}{ref}{serial}",
+    st.sampled_from(
+        [
+            "urn:epc:id:sgtin:",
+            "urn:epc:class:lgtin:",
+            "urn:epc:id:sscc:",
+            "urn:epc:id:sgln:",
+            "urn:epc:id:giai:",
+            "urn:epc:id:pgln:",
+            "urn:epc:id:grai:",
+            "urn:epc:idpat:sgtin:",
+            "urn:epc:class:sgtin:",
+            "urn:epc:id:lgtin:",
+            "urn:epc:id:sgtin:x:",
+        ]
+    ),
+    st.sampled_from(["4012345", "0614141", "061414", "061414107346", "0614141."]) | _DIGITS,
+    st.sampled_from([".110001", ".107346", ".00001", ".0000000723", ".1107346", ".1", "", "."]) | _DIGITS,
+    st.sampled_from(["", ".0", ".1", ".102485", ".TL0010", ".A.B"]) | _SERIAL.map(lambda s: "." + s),
+)
+_GTINS = st.sampled_from(["1061414107346", "1401234510001", "0000004017072", "9520123456788"]) | st.text(
+    "0123456789", min_size=13, max_size=13
+)
+_NEAR_LINKS = st.builds(
+    lambda root, key, check, tail: f"{root}{key}{_check_digit(key) if check else '0'}{tail}",
+    st.sampled_from(["https://id.gs1.org/01/", "http://id.gs1.org/01/", "https://example.com/01/"]),
+    _GTINS,
+    st.booleans(),
+    st.sampled_from(["", "/21/2017", "/10/LOT9", "/21/lot", "/10/ser", "/22/2A", "/21/1?x=1", "/21/1/"])
+    | _SERIAL.map(lambda s: "/21/" + s),
+) | st.builds(
+    lambda key, check: f"https://id.gs1.org/00/{key}{_check_digit(key) if check else '0'}",
+    st.text("0123456789", min_size=17, max_size=17),
+    st.booleans(),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(uri=_NEAR_URNS | _NEAR_LINKS)
+def test_the_fast_conversion_agrees_with_the_general_code(uri: str) -> None:
+    fast = _fast(uri)
+    assert hash_canonical(uri) == _hash_canonical_in_general(uri)
+    if fast is None:
+        assert common_digital_link(uri) is None
+        return
+    assert fast == _general(uri, strict=True) == _general(uri, strict=False)
+    assert (
+        common_digital_link(uri) == to_digital_link(uri) == hash_canonical(uri) == identity_key(uri) == fast
+    )
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "urn:epc:id:sgtin:4012345.110001.102485",
+        "urn:epc:id:sgtin:061414107346.1.A-b_c'd;e=f",
+        "urn:epc:class:lgtin:4012345.010002.L260050001",
+        "urn:epc:id:sscc:4012345.0000000723",
+        "urn:epc:id:sgln:4012345.00001.501",
+        "urn:epc:id:sgln:4012345.00001.0",
+        "urn:epc:id:giai:4012345.TL0010",
+        "https://id.gs1.org/01/14012345100010/21/102492",
+        "https://id.gs1.org/01/10614141073464",
+    ],
+)
+def test_the_common_identifiers_are_converted_fast(uri: str) -> None:
+    assert _fast(uri) is not None
+    assert common_digital_link(uri) == _general(uri, strict=True) == _general(uri, strict=False)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "urn:epc:id:sgtin:0614141.107346.A%2FB",  # escapes: the two canonicalisers differ
+        "urn:epc:id:sgtin:0614141.107346.A!",
+        "urn:epc:id:sgtin:0614141.107346.2.1",  # a serial with a dot
+        "urn:epc:id:sgtin:0614141.107346.123456789012345678901",  # too long
+        "urn:epc:id:sscc:0614141.12345",  # too short
+        "https://id.gs1.org/01/10614141073465/21/2017",  # bad check digit: lenient keeps it, strict raises
+        "https://id.gs1.org/01/10614141073464/21/lot",  # a short name as the serial
+        "urn:epc:id:pgln:4012345.00000",  # (converted by the general code)
+    ],
+)
+def test_other_identifiers_are_left_to_the_general_code(uri: str) -> None:
+    assert _fast(uri) is None
+    assert common_digital_link(uri) is None
+
+
+def test_identity_keys_reuse_what_the_event_hash_converted() -> None:
+    uri = "urn:epc:id:sgtin:4012345.110001.987654321"
+    event = {"type": "ObjectEvent", "eventTime": "2026-01-27T19:54:50.448+01:00", "epcList": [uri]}
+    assert D + "01/14012345100010/21/987654321" in prehash(event)
+    assert _AGREED[uri] == identity_key(uri) == D + "01/14012345100010/21/987654321"

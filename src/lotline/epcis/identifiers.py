@@ -357,7 +357,7 @@ def _value(text: str, limit: int, uri: str, strict: bool, empty: bool = False) -
 # else, which the general code above then decides. tests/epcis/test_identifiers.py checks that `_fast`
 # agrees with the general code in both modes.
 
-_NONE, _APPEND, _SSCC, _SGLN = 0, 1, 2, 3
+_APPEND, _SGLN, _SSCC, _NONE = 0, 1, 2, 3
 _NOT_FAST: Final = (_NONE, "", "", 0)
 _FAST_SCHEMES: Final = (
     "urn:epc:id:sgtin:", "urn:epc:class:lgtin:", "urn:epc:id:sscc:", "urn:epc:id:sgln:", "urn:epc:id:giai:",
@@ -398,14 +398,14 @@ def _head(head: str) -> tuple[int, str, str, int]:
 
 def _fast(uri: str) -> str | None:
     """The canonical Digital Link of a common identifier (see above), or None."""
-    if uri.startswith(_DL_GTIN):  # already canonical: check the check digit and that no name is shortened
-        m = _CANONICAL_GTIN.fullmatch(uri)
-        if m is None or _cd(m[1][:13]) != m[1][13] or uri[40:] in _SHORT_NAMES:
-            return None
-        return uri
     head, _, rest = uri.rpartition(".")
     how = _HEADS.get(head)
     if how is None:
+        if uri.startswith(_DL_GTIN):  # already canonical: check the check digit and that no name is shortened
+            m = _CANONICAL_GTIN.fullmatch(uri)
+            if m is None or _cd(m[1][:13]) != m[1][13] or uri[40:] in _SHORT_NAMES:
+                return None
+            return uri
         if not head.startswith(_FAST_SCHEMES):
             return None
         how = _head(head)
@@ -413,16 +413,14 @@ def _fast(uri: str) -> str | None:
             _HEADS.clear()
         _HEADS[head] = how
     kind, prefix, extra, size = how
-    if kind == _NONE:
-        return None
-    if kind == _SSCC:
-        if len(rest) != size or not (rest.isascii() and rest.isdigit()):
+    if kind <= _SGLN:
+        if len(rest) > size or not ((rest.isascii() and rest.isalnum()) or _SIMPLE.fullmatch(rest)):
             return None
+        return extra if kind == _SGLN and rest == "0" else prefix + rest
+    if kind == _SSCC and len(rest) == size and rest.isascii() and rest.isdigit():
         key = rest[0] + extra + rest[1:]
         return prefix + key + _cd(key)
-    if len(rest) > size or not ((rest.isascii() and rest.isalnum()) or _SIMPLE.fullmatch(rest)):
-        return None
-    return extra if kind == _SGLN and rest == "0" else prefix + rest
+    return None
 
 
 def common_digital_link(uri: str) -> str | None:

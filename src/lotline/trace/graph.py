@@ -27,6 +27,18 @@ class Span:
     closed: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class Nested:
+    """`node` was inside (or, walking up, held) the starting node from `start` to `end`, `level` containers
+    away; `opened` are the aggregation events (pk) that link it to the starting node, nearest first."""
+
+    node: int
+    start: int
+    end: int
+    level: int
+    opened: tuple[int, ...]
+
+
 class Graph:
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
@@ -134,6 +146,36 @@ class Graph:
 
     def containers_of(self, child: int) -> list[Span]:
         return [span for p in self.parents_of.get(child, ()) for span in self.spans(p) if span.child == child]
+
+    def inside(self, parent: int, start: int, end: int) -> list[Nested]:
+        """What the parent held during [start, end), nested containers included: one entry per stretch of
+        time a node was inside it (a grandchild only for the time its own container was inside)."""
+        return self._nested(parent, start, end, down=True)
+
+    def holders(self, child: int, start: int, end: int) -> list[Nested]:
+        """The containers that held the child during [start, end), nested: a pallet holding the case that
+        holds the child counts for the time both held."""
+        return self._nested(child, start, end, down=False)
+
+    def _nested(self, node: int, start: int, end: int, *, down: bool) -> list[Nested]:
+        found: list[Nested] = []
+        covered: dict[int, list[tuple[int, int]]] = {node: [(start, end)]}
+        stack: list[tuple[int, int, int, int, tuple[int, ...]]] = [(node, start, end, 0, ())]
+        while stack:
+            current, lo, hi, level, trail = stack.pop()
+            for span in self.spans(current) if down else self.containers_of(current):
+                a, b = max(lo, span.start), min(hi, span.end)
+                other = span.child if down else span.parent
+                if a >= b:
+                    continue
+                seen = covered.setdefault(other, [])
+                if any(x <= a and b <= y for x, y in seen):
+                    continue  # cycles and repeats: this stretch was walked already
+                seen.append((a, b))
+                entry = Nested(other, a, b, level + 1, (*trail, span.opened))
+                found.append(entry)
+                stack.append((other, a, b, level + 1, entry.opened))
+        return found
 
     def kind(self, node: int) -> str:
         key = self.keys[node]

@@ -104,10 +104,10 @@ def forward(
         graph, since if since is not None else EVER[0], until if until is not None else FOREVER, max_depth
     )
     walk.push(node, *EVER, 0, [])
-    # A suspect container: whatever it ever held is suspect too.
-    for span in graph.spans(node):
-        opened = graph.events[span.opened].event_id
-        walk.push(span.child, *EVER, 1, [opened])
+    # A suspect container: whatever it ever held is suspect too, nested containers' contents included (for
+    # the time they were nested inside it).
+    for inner in graph.inside(node, *EVER):
+        walk.push(inner.node, *EVER, inner.level, _opened(graph, inner.opened))
     while walk.queue:
         current, start, end, depth, path = walk.queue.popleft()
         _forward_step(walk, current, start, end, depth, path)
@@ -170,27 +170,38 @@ def backward(
     return walk.result(root, node, "backward")
 
 
+def _opened(g: Graph, pks: tuple[int, ...]) -> list[str]:
+    return [g.events[pk].event_id for pk in pks]
+
+
+def _carriers(g: Graph, node: int) -> list[tuple[int, int, int]]:
+    """The node itself (always) and every container that held it, nested, with the time it did."""
+    return [(node, *EVER), *((h.node, h.start, h.end) for h in g.holders(node, *EVER))]
+
+
 def _contents_when_shipped(walk: _Walk, root: int) -> None:
     """A shipped container stands for what it held when it shipped (nested); one never shipped stands for
-    everything it ever held."""
+    everything it ever held (nested, for the time it was nested). It shipped when a shipment moved it, or
+    moved a container holding it at the time (a case shipped on a pallet shipped too)."""
     g = walk.graph
-    shipped = [e for pk in g.shipments.get(root, ()) if (e := g.live(pk)) and walk.in_window(e.time)]
-    moments: list[tuple[int | None, list[str]]] = [(e.time, [e.event_id]) for e in shipped] or [(None, [])]
-    for time, path in moments:
-        stack = [(root, 1, path)]
-        while stack:
-            parent, depth, trail = stack.pop()
-            for span in g.spans(parent):
-                if time is None or span.start <= time < span.end:
-                    step = [*trail, g.events[span.opened].event_id]
-                    if span.child not in walk.reached:
-                        walk.push(span.child, *EVER, depth, step)
-                        stack.append((span.child, depth + 1, step))
+    times = sorted(
+        {
+            (e.time, e.event_id)
+            for holder, lo, hi in _carriers(g, root)
+            for pk in g.shipments.get(holder, ())
+            if (e := g.live(pk)) and lo <= e.time < hi and walk.in_window(e.time)
+        }
+    )
+    moments = [(time, time + 1, [event_id]) for time, event_id in times] or [(*EVER, [])]
+    for start, end, path in moments:
+        for inner in g.inside(root, start, end):
+            walk.push(inner.node, *EVER, inner.level, [*path, *_opened(g, inner.opened)])
 
 
 def _backward_step(walk: _Walk, node: int, depth: int, path: list[str]) -> None:
     g = walk.graph
-    # 1. made from: inputs of every transformation (group) that produced it
+    # 1. made from: inputs of every transformation (group) that produced it, and what a consumed container
+    #    held (nested) when it was consumed (never miss an ingredient that went in inside a container)
     for group in g.produced_by.get(node, ()):
         inputs, outputs = g.groups[group]
         made = [e for n, pk in outputs if n == node and (e := g.live(pk)) and walk.in_window(e.time)]
@@ -201,14 +212,14 @@ def _backward_step(walk: _Walk, node: int, depth: int, path: list[str]) -> None:
             consumed = g.live(pk)
             if consumed is None or not walk.in_window(consumed.time):
                 continue
-            step = [via] if consumed.event_id == via else [via, consumed.event_id]
-            walk.push(source, *EVER, depth + 1, path + step)
-    # 2. received: source parties of receipts of it, or of a container while it held it
-    receipts = [(pk, (-(2**62), FOREVER)) for pk in g.receipts.get(node, ())]
-    for span in g.containers_of(node):
-        receipts.extend((pk, (span.start, span.end)) for pk in g.receipts.get(span.parent, ()))
-    for pk, (lo, hi) in receipts:
-        event = g.live(pk)
-        if event is not None and lo <= event.time < hi and walk.in_window(event.time):
-            for _, party in event.parties(s.REF_SOURCE):
-                walk.party("source", party, event.event_id)
+            step = path + ([via] if consumed.event_id == via else [via, consumed.event_id])
+            walk.push(source, *EVER, depth + 1, step)
+            for inner in g.inside(source, consumed.time, consumed.time + 1):
+                walk.push(inner.node, *EVER, depth + 1 + inner.level, [*step, *_opened(g, inner.opened)])
+    # 2. received: source parties of receipts of it, or of a container (nested) while it held it
+    for holder, lo, hi in _carriers(g, node):
+        for pk in g.receipts.get(holder, ()):
+            event = g.live(pk)
+            if event is not None and lo <= event.time < hi and walk.in_window(event.time):
+                for _, party in event.parties(s.REF_SOURCE):
+                    walk.party("source", party, event.event_id)
