@@ -2,8 +2,13 @@
 
 Forward from a suspect lot: everything made from it (transformations, transformation groups by
 transformationID), every container that held any of it *while* it held it (nested), and the destination
-parties of shipments that carried it. Backward from a complaint: what the root held when it shipped, what all
-that was made from, and the source parties of the receipts of those inputs.
+parties of shipments that carried it; from a suspect container, also everything it ever held (nested). Backward
+from a complaint: what the root held (nested) when it shipped, directly or inside a container, what all that
+was made from (with what a consumed container held when it was consumed), and the source parties of the
+receipts of those inputs (received directly or inside a container, nested).
+
+`tests/trace/reference.py` states these rules as a brute-force fixpoint; `tests/trace/test_properties.py`
+checks the traces against it on random genealogies.
 
 Correct first: never miss an affected item. Where the data over-includes (a transformation without
 quantities links every input to every output), each item carries `path`, the chain of events from the root
