@@ -198,3 +198,32 @@ def test_new_events_are_picked_up_by_the_next_trace(engine: sa.Engine) -> None:
     assert ids(index.trace("forward", RAW)) == {BATCH}
     index_of(engine, transform([BATCH], [FINISHED], at(3)))
     assert ids(index.trace("forward", RAW)) == {BATCH, FINISHED}
+
+
+def test_removing_a_quantity_of_a_lot_leaves_the_rest_on_the_pallet(engine: sa.Engine) -> None:
+    from tests.trace.builders import qty
+
+    pallet = sscc(30)
+    partial = unpack(pallet, None, at(6))
+    partial["childQuantityList"] = [qty(FINISHED, 5)]
+    index = index_of(engine, pack(pallet, [FINISHED], at(5)), partial, ship([pallet], CUSTOMER_A, at(7)))
+    assert CUSTOMER_A in party_ids(index.trace("forward", FINISHED))
+
+
+def test_removing_a_logger_does_not_empty_the_pallet(engine: sa.Engine) -> None:
+    pallet = sscc(31)
+    logger = "urn:epc:id:giai:4012345.LOGGER1"
+    associate = {
+        "type": "AssociationEvent",
+        "eventTime": at(5, 9),
+        "eventTimeZoneOffset": "+01:00",
+        "action": "ADD",
+        "parentID": pallet,
+        "childEPCs": [logger],
+    }
+    dissociate = {**associate, "eventTime": at(6), "action": "DELETE"}
+    del dissociate["childEPCs"]
+    index = index_of(
+        engine, pack(pallet, [FINISHED], at(5)), associate, dissociate, ship([pallet], CUSTOMER_A, at(7))
+    )
+    assert CUSTOMER_A in party_ids(index.trace("forward", FINISHED))

@@ -14,6 +14,7 @@ from lotline.store import schema as s
 INPUT_ROLES = frozenset({s.ROLE_INPUT, s.ROLE_INPUT_QTY})
 OUTPUT_ROLES = frozenset({s.ROLE_OUTPUT, s.ROLE_OUTPUT_QTY})
 CHILD_ROLES = frozenset({s.ROLE_CHILD, s.ROLE_CHILD_QTY})
+INSTANCE_CHILD_ROLES = frozenset({s.ROLE_CHILD})
 OBJECT_ROLES = frozenset({s.ROLE_EPC, s.ROLE_QTY})
 PARTY_TYPES = frozenset({"owning_party", "possessing_party"})
 # Outbound steps: their source list names the shipper (us), not a supplier. Inbound steps: their destination

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, OUTPUT_ROLES, Light
+from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, INSTANCE_CHILD_ROLES, OUTPUT_ROLES, Light
 
 FOREVER = 2**62
 
@@ -123,24 +123,32 @@ class Graph:
         """Containment spans of a parent, replayed in time order from its live aggregation events.
 
         ADD and OBSERVE put children in (OBSERVE confirms what is inside: never miss), DELETE takes the
-        listed children out, and a DELETE listing none empties the parent (EPCIS 2.0 §7.4.3)."""
+        listed children out, and a DELETE listing none empties the parent (EPCIS 2.0 §7.4.3).
+        Aggregations and associations (a sensor on a pallet) are replayed separately: removing a logger
+        does not empty the pallet. A DELETE listing a lot in childQuantityList removes a quantity of it,
+        which may be part of what is inside, so the lot stays inside (never miss) until a DELETE empties
+        the parent or lists it by instance."""
         cached = self._spans.get(parent)
         if cached is not None:
             return cached
-        open_: dict[int, tuple[int, int]] = {}
         spans: list[Span] = []
         live = [e for e in (self.live(pk) for pk in self.aggregations.get(parent, ())) if e is not None]
-        for event in sorted(live, key=lambda e: (e.time, e.pk)):
-            children = [self.ids[key] for key, _ in event.keys(CHILD_ROLES)]
-            if event.action == "DELETE":
-                for child in children or list(open_):
-                    if child in open_:
-                        start, opened = open_.pop(child)
-                        spans.append(Span(parent, child, start, event.time, opened, event.pk))
-            else:
-                for child in children:
-                    open_.setdefault(child, (event.time, event.pk))
-        spans.extend(Span(parent, c, start, FOREVER, opened, None) for c, (start, opened) in open_.items())
+        for family in ("AggregationEvent", "AssociationEvent"):
+            open_: dict[int, tuple[int, int]] = {}
+            for event in sorted((e for e in live if e.event_type == family), key=lambda e: (e.time, e.pk)):
+                if event.action == "DELETE":
+                    listed = [self.ids[key] for key, _ in event.keys(CHILD_ROLES)]
+                    by_instance = [self.ids[key] for key, _ in event.keys(INSTANCE_CHILD_ROLES)]
+                    for child in by_instance if listed else list(open_):
+                        if child in open_:
+                            start, opened = open_.pop(child)
+                            spans.append(Span(parent, child, start, event.time, opened, event.pk))
+                else:
+                    for key, _ in event.keys(CHILD_ROLES):
+                        open_.setdefault(self.ids[key], (event.time, event.pk))
+            spans.extend(
+                Span(parent, c, start, FOREVER, opened, None) for c, (start, opened) in open_.items()
+            )
         self._spans[parent] = spans
         return spans
 
