@@ -128,7 +128,9 @@ def test_trace_prints_one_json_line_per_id_and_flags_unknown_ones(tmp_path: Path
 
     db = f"sqlite:///{tmp_path}/t.db"
     index_of(open_engine(db), transform([lot("000001", "A")], [lot("000002", "B")], at(2)))
-    code, out, err = run("trace", "forward", lot("000001", "A"), lot("000009", "Z"), "--db", db, "--format", "jsonl")
+    code, out, err = run(
+        "trace", "forward", lot("000001", "A"), lot("000009", "Z"), "--db", db, "--format", "jsonl"
+    )
     assert code == 1 and "not found" in err and lot("000009", "Z") in err
     first, second = (orjson.loads(line) for line in out.splitlines())
     assert [i["id"] for i in first["items"]] == [lot("000002", "B")]

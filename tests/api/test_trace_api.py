@@ -27,9 +27,14 @@ def test_forward_trace_has_the_documented_shape(api: Api) -> None:
     body = response.json()
     assert set(body) == {"root", "direction", "items", "parties", "events"}
     assert body["root"] == RAW and body["direction"] == "forward"
-    assert {(i["id"], i["kind"], i["depth"]) for i in body["items"]} == {(FINISHED, "lot", 1), (sscc(1), "container", 2)}
+    assert {(i["id"], i["kind"], i["depth"]) for i in body["items"]} == {
+        (FINISHED, "lot", 1),
+        (sscc(1), "container", 2),
+    }
     assert all(i["path"] and set(i["path"]) <= set(body["events"]) for i in body["items"])
-    assert body["parties"] == [{"id": CUSTOMER_A, "relation": "destination", "events": body["parties"][0]["events"]}]
+    assert body["parties"] == [
+        {"id": CUSTOMER_A, "relation": "destination", "events": body["parties"][0]["events"]}
+    ]
 
 
 def test_backward_trace_from_a_digital_link(api: Api) -> None:
