@@ -366,3 +366,67 @@ def test_times_with_whole_hour_offsets_are_converted_like_any_other(text: str) -
     assert _outcome(_time, text.replace("0", "\u0660", 1)) == _outcome(
         _reference_time, text.replace("0", "\u0660", 1)
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "word", "iri"),
+    [
+        ({"bizStep": "shipping"}, "shipping", "https://ref.gs1.org/cbv/BizStep-shipping"),
+        ({"disposition": "cbv:Disp-in_transit"}, "in_transit", "https://ref.gs1.org/cbv/Disp-in_transit"),
+        (
+            {"persistentDisposition": {"set": ["recalled"]}},
+            "recalled",
+            "https://ref.gs1.org/cbv/Disp-recalled",
+        ),
+        ({"persistentDisposition": {"unset": "sellable_accessible"}}, "Disp-sellable_accessible", None),
+        (
+            {"bizTransactionList": [{"type": "po", "bizTransaction": "urn:x:1"}]},
+            "po",
+            "https://ref.gs1.org/cbv/BTT-po",
+        ),
+        (
+            {"sourceList": [{"type": "location", "source": "urn:x:1"}]},
+            "location",
+            "https://ref.gs1.org/cbv/SDT-location",
+        ),
+        (
+            {"destinationList": {"type": "owning_party"}},
+            "owning_party",
+            "https://ref.gs1.org/cbv/SDT-owning_party",
+        ),
+        (
+            {"errorDeclaration": {"reason": "incorrect_data"}},
+            "incorrect_data",
+            "https://ref.gs1.org/cbv/ER-incorrect_data",
+        ),
+        (
+            {
+                "sensorElementList": [
+                    {"sensorReport": [{"type": "Temperature", "exception": "ALARM_CONDITION"}]}
+                ]
+            },
+            "ALARM_CONDITION",
+            "https://gs1.org/voc/ALARM_CONDITION",
+        ),
+        (
+            {"sensorElementList": [{"sensorReport": {"type": "Temperature"}}]},
+            "Temperature",
+            "https://gs1.org/voc/Temperature",
+        ),
+        (
+            {"sensorElementList": [{"sensorReport": [{"component": "x"}]}]},
+            "x",
+            "https://ref.gs1.org/cbv/Comp-x",
+        ),
+    ],
+)
+def test_bare_words_of_the_event_vocabulary_read_as_their_iri(
+    field: dict[str, Any], word: str, iri: str | None
+) -> None:
+    """A string equal to a vocabulary term this event uses (or a tail of its IRI after `-` or `/`) is hashed
+    as the IRI, wherever it is; in an event that does not use the term it stays as it is."""
+    iri = iri or "https://ref.gs1.org/cbv/" + word
+    event = {"type": "ObjectEvent", "eventTime": "2024-05-01T10:00:00.000Z", **field, "example:note": word}
+    assert f"{{https://ns.example.com/epcis/}}note={iri}" in prehash(event, CONTEXT)
+    other = {"type": "ObjectEvent", "eventTime": "2024-05-01T10:00:00.000Z", "example:note": word}
+    assert f"{{https://ns.example.com/epcis/}}note={word}" in prehash(other, CONTEXT)

@@ -72,7 +72,6 @@ _FIELDS: Final[dict[str, tuple[int, int, str, Cache]]] = {
     **{name: (_SKIP, 0, "", {}) for name in _NOT_HASHED | _SKIPPED_KEYS},
 }
 _SLOTS: Final = len(_ORDER)
-_ELEMENTS: Final[Cache] = {}  # (epcClass, quantity, uom) -> "quantityElement..."
 _EXACT: Final = 2**53  # ints below are floats too
 _TYPED_LISTS: Final = ("bizTransactionList", "sourceList", "destinationList")
 _TERMS: Final[dict[tuple[str | int | None, ...], dict[str, str]]] = {}  # see `_terms`
@@ -125,7 +124,7 @@ def _epcs(name: str, items: Any, terms: Mapping[str, str]) -> str | None:
     return name + "epc=" + "epc=".join(out)
 
 
-def _quantities(name: str, items: Any, terms: Mapping[str, str]) -> str | None:
+def _quantities(name: str, items: Any, terms: Mapping[str, str], uoms: Cache) -> str | None:
     if type(items) is not list:
         return None
     out = []
@@ -137,53 +136,45 @@ def _quantities(name: str, items: Any, terms: Mapping[str, str]) -> str | None:
         uom = item.get("uom")
         if len(item) != (epc_class is not None) + (quantity is not None) + (uom is not None) or not item:
             return None  # other fields, or null values
-        if type(epc_class) is str:
-            mapped = terms.get(epc_class)
-            if mapped and epc_class[:4] not in _CURIES:
-                epc_class = mapped
-        elif epc_class is not None:
-            return None
-        if type(quantity) is str:
-            mapped = terms.get(quantity)
-            if mapped and quantity[:4] not in _CURIES:
-                quantity = mapped
-        elif quantity is not None and type(quantity) is not int and type(quantity) is not float:
-            return None  # (a number equal to another one is written alike, so both can share a key)
-        if type(uom) is str:
+        element = "quantityElement"
+        if epc_class is not None:
+            if type(epc_class) is not str:
+                return None
+            dl = _known(epc_class)
+            if dl is None or epc_class in terms:
+                mapped = terms.get(epc_class)
+                text = _expand(mapped if mapped and epc_class[:4] not in _CURIES else epc_class)
+                dl = _id(text) if text else ""
+            if dl:
+                element += "epcClass=" + dl
+        if quantity is not None:
+            kind = type(quantity)
+            if kind is int or kind is float:
+                element += "quantity=" + _number(quantity)
+            elif kind is str:
+                mapped = terms.get(quantity)
+                text = _expand(mapped if mapped and quantity[:4] not in _CURIES else quantity)
+                if text:
+                    element += "quantity=" + _canonical(text)
+            else:
+                return None  # (a boolean: the general builder)
+        if uom is not None:
+            if type(uom) is not str:
+                return None
             mapped = terms.get(uom)
             if mapped and uom[:4] not in _CURIES:
                 uom = mapped
-        elif uom is not None:
-            return None
-        key = (epc_class, quantity, uom)
-        element = _ELEMENTS.get(key)
-        if element is None:
-            element = _remember(_ELEMENTS, key, _quantity_element(epc_class, quantity, uom))
-        if element:
+            part = uoms.get(uom)
+            if part is None:
+                text = _expand(uom)
+                part = _remember(uoms, uom, "uom=" + _canonical(text) if text else "")
+            element += part
+        if len(element) > 15:
             out.append(element)
     if not out:
         return ""
     out.sort()
     return name + "".join(out)
-
-
-def _quantity_element(epc_class: str | None, quantity: str | float | None, uom: str | None) -> str:
-    element = "quantityElement"
-    if epc_class is not None:
-        text = _expand(epc_class)
-        if text:
-            element += "epcClass=" + _id(text)
-    if isinstance(quantity, str):
-        text = _expand(quantity)
-        if text:
-            element += "quantity=" + _canonical(text)
-    elif quantity is not None:
-        element += "quantity=" + _number(quantity)
-    if uom is not None:
-        text = _expand(uom)
-        if text:
-            element += "uom=" + _canonical(text)
-    return element if len(element) > 15 else ""
 
 
 def _number(number: float) -> str:
@@ -209,7 +200,7 @@ def _location(name: str, value: Any, terms: Mapping[str, str], cache: Cache) -> 
     return part
 
 
-def _pairs(name: str, element: str, items: Any, terms: Mapping[str, str], cache: Cache) -> str | None:
+def _pairs(name: str, element: str, items: Any, terms: Mapping[str, str], types: Cache) -> str | None:
     """A bizTransactionList/sourceList/destinationList: each entry as type, then value; entries sorted."""
     if type(items) is not list:
         return None
@@ -221,28 +212,24 @@ def _pairs(name: str, element: str, items: Any, terms: Mapping[str, str], cache:
         value = item.get(element)
         if len(item) != (kind is not None) + (value is not None):
             return None  # other fields, or null values
-        if type(kind) is str:
+        pair = ""
+        if kind is not None:
+            if type(kind) is not str:
+                return None
             mapped = terms.get(kind)
             if mapped and kind[:4] not in _CURIES:
                 kind = mapped
-        elif kind is not None:
-            return None
-        if type(value) is str:
-            mapped = terms.get(value)
-            if mapped and value[:4] not in _CURIES:
-                value = mapped
-        elif value is not None:
-            return None
-        pair = cache.get((kind, value))
-        if pair is None:
-            pair = ""
-            if kind is not None:
+            part = types.get(kind)
+            if part is None:
                 text = _expand(kind)
-                pair = "type=" + _canonical(text) if text else "type"
-            if value is not None:
-                text = _expand(value)
-                pair += element + "=" + _canonical(text) if text else element
-            _remember(cache, (kind, value), pair)
+                part = _remember(types, kind, "type=" + _canonical(text) if text else "type")
+            pair = part
+        if value is not None:
+            if type(value) is not str:
+                return None
+            mapped = terms.get(value)
+            text = _expand(mapped if mapped and value[:4] not in _CURIES else value)
+            pair += element + "=" + _canonical(text) if text else element
         out.append(pair)
     out.sort()
     return name + "".join(out)
@@ -335,7 +322,7 @@ def fast_prehash(event: Mapping[str, Any], context: Mapping[str, str] | None) ->
         elif how == _EPCS:
             part = _epcs(key, value, terms)
         elif how == _QUANTITIES:
-            part = _quantities(key, value, terms)
+            part = _quantities(key, value, terms, cache)
         elif how == _LOCATION:
             part = _location(key, value, terms, cache)
         elif how == _PAIRS:
