@@ -25,27 +25,11 @@ app = typer.Typer(
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
-err = Console(stderr=True, soft_wrap=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="Database URL: sqlite:///path.db (default sqlite:///var/lotline.db, or $LOTLINE_DB) "
-        "or postgresql://user@host/db.",
-        show_default=False,
-    ),
-]
+from lotline.commands import DbOption, err, open_db  # noqa: E402
 
 
 def _engine(db: str | None):  # type: ignore[no-untyped-def]
-    from lotline.store.engine import open_engine
-
-    try:
-        return open_engine(db)
-    except Exception as exc:
-        err.print(f"[red]error:[/red] cannot open the database {db or '(default)'}: {exc}")
-        raise typer.Exit(2) from None
+    return open_db(db)
 
 
 def _version(value: bool) -> None:

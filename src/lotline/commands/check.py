@@ -17,17 +17,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from lotline.trace.completeness import CompletenessReport
 
-err = Console(stderr=True, soft_wrap=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="Database URL: sqlite:///path.db (default sqlite:///var/lotline.db, or $LOTLINE_DB) "
-        "or postgresql://user@host/db.",
-        show_default=False,
-    ),
-]
+from lotline.commands import DbOption, err
 
 
 class CheckFormat(StrEnum):
