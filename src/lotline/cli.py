@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lotline import __version__
+from lotline.commands import DbOption, err, open_db
 
 app = typer.Typer(
     name="lotline",
@@ -24,12 +25,6 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
-
-from lotline.commands import DbOption, err, open_db  # noqa: E402
-
-
-def _engine(db: str | None):  # type: ignore[no-untyped-def]
-    return open_db(db)
 
 
 def _version(value: bool) -> None:
@@ -59,7 +54,7 @@ def serve(
     """
     from lotline.api.app import serve as run
 
-    run(_engine(db), host, port)
+    run(open_db(db), host, port)
 
 
 @app.command("import")
@@ -84,7 +79,7 @@ def import_(
     except FileNotFoundError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    engine = _engine(db)
+    engine = open_db(db)
     total_bytes = sum(f.stat().st_size for f in files)
     started = time.perf_counter()
     counted = [0]  # events processed so far
@@ -149,7 +144,7 @@ def keys_create(
     except ValueError as exc:
         err.print(f"[red]error:[/red] --scope: {exc}")
         raise typer.Exit(2) from None
-    key, token = create_key(_engine(db), name, scopes)
+    key, token = create_key(open_db(db), name, scopes)
     err.print(f"created key {key.id} ({name}) with scopes {', '.join(sorted(scopes))}; it is shown only once")
     sys.stdout.write(token + "\n")
 
@@ -166,7 +161,7 @@ def keys_list(db: DbOption = None) -> None:
     table = Table(show_header=True)
     for column in ("id", "name", "scopes", "created", "state"):
         table.add_column(column)
-    for key in list_keys(_engine(db)):
+    for key in list_keys(open_db(db)):
         state = "active" if key.revoked_at is None else f"revoked {format_time(key.revoked_at)}"
         table.add_row(key.id, key.name, ",".join(sorted(key.scopes)), format_time(key.created_at), state)
     Console().print(table)
@@ -185,7 +180,7 @@ def keys_revoke(
     from lotline.store.keys import revoke_key
 
     try:
-        revoke_key(_engine(db), key_id)
+        revoke_key(open_db(db), key_id)
     except NotFound as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
@@ -241,7 +236,7 @@ def trace(
     except IdentifierError as exc:
         err.print(f"[red]error:[/red] --since/--until: {exc}")
         raise typer.Exit(2) from None
-    index = TraceIndex(_engine(db))
+    index = TraceIndex(open_db(db))
     results = []
     missing = []
     for root in ids:
@@ -302,7 +297,7 @@ def demo(
     """
     from lotline.demo import prepare_demo, print_welcome
 
-    engine = _engine(db)
+    engine = open_db(db)
     token = prepare_demo(engine, events, err)
     print_welcome(err, host, port, token)
     if not no_serve:
