@@ -88,12 +88,14 @@ def build_edges(db: Path) -> None:
         return
     conn.executescript(
         """
+        CREATE TEMP TABLE ep AS SELECT event, role, key FROM event_epcs WHERE role IN ('i', 'n', 'o', 't', 'c', 'd', 'p');
+        CREATE INDEX temp.ep_event ON ep (event, role);
         CREATE TABLE bench_edges (src TEXT NOT NULL, dst TEXT NOT NULL);
         INSERT INTO bench_edges
-            SELECT i.key, o.key FROM event_epcs i JOIN event_epcs o ON o.event = i.event
+            SELECT i.key, o.key FROM ep i JOIN ep o ON o.event = i.event
             WHERE i.role IN ('i', 'n') AND o.role IN ('o', 't');
         INSERT INTO bench_edges
-            SELECT c.key, p.key FROM event_epcs c JOIN event_epcs p ON p.event = c.event
+            SELECT c.key, p.key FROM ep c JOIN ep p ON p.event = c.event
             JOIN events e ON e.id = c.event
             WHERE c.role IN ('c', 'd') AND p.role = 'p' AND e.action = 'ADD';
         CREATE INDEX bench_edges_src ON bench_edges (src);
