@@ -7,12 +7,13 @@ while the parent writes the previous batches, in order, to the database.
 from __future__ import annotations
 
 import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from queue import Queue
+from threading import Thread
 from typing import Any
 
 import orjson
@@ -109,18 +110,50 @@ def import_files(
     if workers is None and sum(f.stat().st_size for f in files) < 2_000_000:
         n_workers = 0  # not worth starting processes for a few documents
     pool = ProcessPoolExecutor(n_workers, mp_context=get_context("fork")) if n_workers else None
-    pending: deque[_Batch] = deque()
     try:
-        for batch in _batches(files, summary, batch_size, pool, on_progress):
-            pending.append(batch)
-            while len(pending) > (_IN_FLIGHT if pool else 0):
-                _write(engine, pending.popleft(), summary, on_progress)
-        while pending:
-            _write(engine, pending.popleft(), summary, on_progress)
+        if pool is None:
+            for batch in _batches(files, summary, batch_size, None, on_progress):
+                _write(engine, batch, summary, on_progress)
+        else:
+            _pipelined(engine, _batches(files, summary, batch_size, pool, on_progress), summary, on_progress)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return summary
+
+
+def _pipelined(
+    engine: Engine,
+    batches: Iterator[_Batch],
+    summary: ImportSummary,
+    on_progress: Callable[[Path, int, int], Any] | None,
+) -> None:
+    """Read and hand out batches here while a writer thread stores them in order. SQLite releases the GIL
+    while it inserts, so this thread's parsing overlaps the writes; the bounded queue keeps memory flat."""
+    queue: Queue[_Batch | None] = Queue(maxsize=_IN_FLIGHT)
+    failures: list[BaseException] = []
+
+    def write_all() -> None:
+        try:
+            while (batch := queue.get()) is not None:
+                _write(engine, batch, summary, on_progress)
+        except BaseException as exc:  # reported to the caller below
+            failures.append(exc)
+            while queue.get() is not None:  # keep the reader from blocking on a full queue
+                pass
+
+    writer = Thread(target=write_all, name="lotline-import-writer")
+    writer.start()
+    try:
+        for batch in batches:
+            if failures:
+                break
+            queue.put(batch)
+    finally:
+        queue.put(None)
+        writer.join()
+    if failures:
+        raise failures[0]
 
 
 def _batches(
