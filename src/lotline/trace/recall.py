@@ -41,6 +41,7 @@ from lotline.trace.facts import (
     Light,
 )
 from lotline.trace.index import TraceIndex
+from lotline.trace.ledger import EACH, Balance, Ledger, Place
 
 _CHUNK = 500
 # Compiled once (expanding IN lists): the look-ups by identifier and by event id of a recall.
@@ -59,10 +60,7 @@ _MOVED_ROLES = OBJECT_ROLES | {s.ROLE_PARENT}
 _GONE = frozenset({"destroyed", "disposed"})
 _HELD = ("on_hand", "in_transit", "container")
 STATES = ("on_hand", "in_transit", "delivered", "consumed", "destroyed", "decommissioned", "unknown")
-EACH = "EA"  # UN/ECE Rec. 20 "each": the unit of a serialised item
 _GTIN = re.compile(r"https://id\.gs1\.org/01/(\d{14})")
-
-Place = tuple[str, str | None, str | None, int | None]  # state, location, party, container node
 
 
 def gtin_of(key: str) -> str | None:
@@ -141,52 +139,6 @@ def _event(light: Light, body: dict[str, Any]) -> Ev:
     )
 
 
-@dataclass(slots=True)
-class _Bal:
-    qty: float
-    unknown: bool  # some of it came from events that recorded no quantity
-    uom: str | None
-    disposition: str | None
-
-
-class _Ledger:
-    def __init__(self, is_class: bool) -> None:
-        self.is_class = is_class  # a lot or class: quantities; else one unit, in one place at a time
-        self.bal: dict[Place, _Bal] = {}
-        self.last_loc: str | None = None
-
-    def put(self, place: Place, q: float | None, uom: str | None, disposition: str | None) -> None:
-        if not self.is_class:
-            self.bal.clear()
-            q, uom = 1.0, EACH
-        b = self.bal.setdefault(place, _Bal(0.0, False, uom, disposition))
-        if q is None:
-            b.unknown = True
-        else:
-            b.qty += q
-        b.uom = b.uom or uom
-        b.disposition = disposition or b.disposition
-
-    def take(self, q: float | None, states: tuple[str, ...], loc: str | None = None) -> None:
-        """Remove `q` from the buckets in `states` (those at `loc` first), never below what is recorded."""
-        if not self.is_class:
-            return
-        order = sorted(
-            (p for p in self.bal if p[0] in states), key=lambda p: (states.index(p[0]), p[1] != loc)
-        )
-        for place in order:
-            b = self.bal[place]
-            if q is None:
-                b.unknown = True
-                return
-            n = min(q, b.qty)
-            b.qty, q = b.qty - n, q - n
-            if b.qty <= 1e-9 and not b.unknown:
-                del self.bal[place]
-            if q <= 1e-9:
-                return
-
-
 @dataclass
 class RecallReport:
     """What `recall_impact` found; `as_json()` is the API's document, `ctes` feed `lotline.trace.fsma`."""
@@ -240,8 +192,8 @@ class Recall:
         self.engine = index.engine
         self.evs: dict[int, Ev] = {}
         self.by_node: dict[int, list[int]] = {}
-        self.ledgers: dict[int, dict[Place, _Bal]] = {}
-        self.places: dict[int, dict[Place, _Bal]] = {}
+        self.ledgers: dict[int, dict[Place, Balance]] = {}
+        self.places: dict[int, dict[Place, Balance]] = {}
         self.affected: dict[int, dict[str, Any]] = {}
         self.own = {identity_key(p) for p in own_parties}
         self.own_locations: set[str] = set()
@@ -285,7 +237,7 @@ class Recall:
         places = [v for k, t, v, _ in light.refs if k == s.REF_DESTINATION and t == "location"]
         return not places or any(p not in self.own_locations for p in places)
 
-    def _ledger(self, node: int, before: tuple[int, int] | None = None) -> dict[Place, _Bal]:
+    def _ledger(self, node: int, before: tuple[int, int] | None = None) -> dict[Place, Balance]:
         if before is None and node in self.ledgers:
             return self.ledgers[node]
         g, key = self.g, self.g.keys[node]
@@ -300,7 +252,7 @@ class Recall:
         stream.sort(key=lambda x: x[:3])
         if before is not None:
             stream = [x for x in stream if x[:2] < before]
-        led = _Ledger(any(e.roles[key] & _QTY_ROLES for e in own))
+        led = Ledger(any(e.roles[key] & _QTY_ROLES for e in own))
         for time, pk, step, ev, parent in stream:
             if parent is not None:
                 self._contain(led, node, key, step == 1, ev, parent, (time, pk))
@@ -313,7 +265,7 @@ class Recall:
         return led.bal
 
     def _contain(
-        self, led: _Ledger, node: int, key: str, into: bool, ev: Ev | None, parent: int, at: tuple[int, int]
+        self, led: Ledger, node: int, key: str, into: bool, ev: Ev | None, parent: int, at: tuple[int, int]
     ) -> None:
         inside: Place = ("container", None, None, parent)
         if into:
@@ -332,7 +284,7 @@ class Recall:
         if held.unknown:
             led.put(place, None, held.uom, None)
 
-    def _apply(self, led: _Ledger, ev: Ev, key: str) -> None:
+    def _apply(self, led: Ledger, ev: Ev, key: str) -> None:
         light, loc, disp = ev.light, ev.location, ev.disposition
         roles = ev.roles[key]
         if light.event_type == "TransformationEvent":
@@ -374,11 +326,11 @@ class Recall:
                 if spot[:2] == ("on_hand", loc):
                     b.disposition = disp
 
-    def _placements(self, node: int, stack: frozenset[int] = frozenset()) -> dict[Place, _Bal]:
+    def _placements(self, node: int, stack: frozenset[int] = frozenset()) -> dict[Place, Balance]:
         """Where the item is now, containers replaced by where they are (outermost unit kept)."""
         if node in self.places:
             return self.places[node]
-        out: dict[Place, _Bal] = {}
+        out: dict[Place, Balance] = {}
         for place, b in self._ledger(node).items():
             c = place[3]
             if place[0] == "container" and c is not None:
@@ -387,7 +339,7 @@ class Recall:
                     place = ("unknown", None, None, c)
                 else:
                     place = (*outer[:3], outer[3] if outer[3] is not None else c)
-            into = out.setdefault(place, _Bal(0.0, False, b.uom, b.disposition))
+            into = out.setdefault(place, Balance(0.0, False, b.uom, b.disposition))
             into.qty, into.unknown = into.qty + b.qty, into.unknown or b.unknown
         self.places[node] = out
         return out
@@ -521,12 +473,12 @@ class Recall:
             )
         return groups
 
-    def _sorted(self, places: dict[Place, _Bal]) -> list[tuple[Place, _Bal]]:
+    def _sorted(self, places: dict[Place, Balance]) -> list[tuple[Place, Balance]]:
         return sorted(
             places.items(), key=lambda pb: (STATES.index(pb[0][0]), *(str(v or "") for v in pb[0][1:]))
         )
 
-    def _place_json(self, place: Place, b: _Bal) -> dict[str, Any]:
+    def _place_json(self, place: Place, b: Balance) -> dict[str, Any]:
         return {
             "state": place[0],
             "location": place[1],
