@@ -92,6 +92,21 @@ class _Walk:
         return TraceResult(root, direction, items, parties, sorted(self.used))
 
 
+def _start(
+    graph: Graph, root: str, direction: str, max_depth: int | None, since: int | None, until: int | None
+) -> tuple[_Walk, int] | TraceResult:
+    """A walk with the root pushed, or the not-found result for a root no event names."""
+    from lotline.epcis.identifiers import identity_key
+
+    node = graph.ids.get(identity_key(root))
+    if node is None:
+        return TraceResult(root, direction, found=False)
+    low = since if since is not None else EVER[0]
+    walk = _Walk(graph, low, until if until is not None else FOREVER, max_depth)
+    walk.push(node, *EVER, 0, [])
+    return walk, node
+
+
 def forward(
     graph: Graph,
     root: str,
@@ -100,15 +115,10 @@ def forward(
     since: int | None = None,
     until: int | None = None,
 ) -> TraceResult:
-    from lotline.epcis.identifiers import identity_key
-
-    node = graph.ids.get(identity_key(root))
-    if node is None:
-        return TraceResult(root, "forward", found=False)
-    walk = _Walk(
-        graph, since if since is not None else EVER[0], until if until is not None else FOREVER, max_depth
-    )
-    walk.push(node, *EVER, 0, [])
+    started = _start(graph, root, "forward", max_depth, since, until)
+    if isinstance(started, TraceResult):
+        return started
+    walk, node = started
     # A suspect container: whatever it ever held is suspect too, nested containers' contents included (for
     # the time they were nested inside it).
     for inner in graph.inside(node, *EVER):
@@ -159,15 +169,10 @@ def backward(
     since: int | None = None,
     until: int | None = None,
 ) -> TraceResult:
-    from lotline.epcis.identifiers import identity_key
-
-    node = graph.ids.get(identity_key(root))
-    if node is None:
-        return TraceResult(root, "backward", found=False)
-    walk = _Walk(
-        graph, since if since is not None else EVER[0], until if until is not None else FOREVER, max_depth
-    )
-    walk.push(node, *EVER, 0, [])
+    started = _start(graph, root, "backward", max_depth, since, until)
+    if isinstance(started, TraceResult):
+        return started
+    walk, node = started
     _contents_when_shipped(walk, node)
     while walk.queue:
         current, _, _, depth, path = walk.queue.popleft()
