@@ -87,6 +87,14 @@ def _prepare_remote(payload: bytes, prefixes: dict[str, str], extra: list[Any], 
     return prepare_all(DocumentParts(orjson.loads(payload), prefixes, extra), record_time)
 
 
+def _worker_context() -> Any:
+    """Workers come from a fork server (a clean, single-threaded process with lotline loaded), never forked
+    from this process: it runs a writer thread, and forking a threaded process can copy a held lock."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["lotline.importer"])
+    return context
+
+
 def default_workers() -> int:
     return max(1, min(4, (os.cpu_count() or 1)))
 
@@ -109,7 +117,7 @@ def import_files(
     n_workers = default_workers() if workers is None else workers
     if workers is None and sum(f.stat().st_size for f in files) < 2_000_000:
         n_workers = 0  # not worth starting processes for a few documents
-    pool = ProcessPoolExecutor(n_workers, mp_context=get_context("fork")) if n_workers else None
+    pool = ProcessPoolExecutor(n_workers, mp_context=_worker_context()) if n_workers else None
     try:
         if pool is None:
             for batch in _batches(files, summary, batch_size, None, on_progress):
