@@ -7,7 +7,10 @@ from lotline.api import completeness
 from lotline.store.keys import create_key
 from tests.api.conftest import Api
 from tests.trace.builders import (
+    BATCH,
     CUSTOMER_A,
+    RAW,
+    RAW_2,
     SITE_1,
     SITE_2,
     SUPPLIER,
@@ -20,9 +23,6 @@ from tests.trace.builders import (
     transform,
 )
 
-RAW = lot("000001", "SUGAR-1")
-RAW_2 = lot("000002", "COCOA-7")
-BATCH = lot("000010", "MIX-100")
 URL = "/api/v1/completeness"
 
 

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from lotline.store.keys import create_key
 from tests.api.conftest import Api
-from tests.trace.builders import CUSTOMER_A, SUPPLIER, at, index_of, lot, pack, receive, ship, sscc, transform
-
-RAW = lot("000001", "SUGAR-1")
-FINISHED = lot("000020", "BAR-100")
+from tests.trace.builders import (
+    CUSTOMER_A,
+    FINISHED,
+    RAW,
+    SUPPLIER,
+    at,
+    index_of,
+    lot,
+    pack,
+    receive,
+    ship,
+    sscc,
+    transform,
+)
 
 
 def _load(api: Api) -> None:

@@ -30,6 +30,14 @@ def sscc(number: int) -> str:
     return f"urn:epc:id:sscc:4012345.{number:010d}"
 
 
+# The lots of the hand-built genealogies: a raw material from each of two suppliers, the mixed batch, the
+# finished lot.
+RAW = "urn:epc:class:lgtin:4012345.000001.SUGAR-1"
+RAW_2 = "urn:epc:class:lgtin:4012345.000002.COCOA-7"
+BATCH = "urn:epc:class:lgtin:4012345.000010.MIX-100"
+FINISHED = "urn:epc:class:lgtin:4012345.000020.BAR-100"
+
+
 def at(day: int, hour: int = 8) -> str:
     return f"2026-03-{day:02d}T{hour:02d}:00:00.000+01:00"
 

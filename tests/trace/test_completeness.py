@@ -14,8 +14,12 @@ from typer.testing import CliRunner
 from lotline.commands.check import check as check_command
 from lotline.trace.completeness import RULES, CompletenessReport, check
 from tests.trace.builders import (
+    BATCH,
     CUSTOMER_A,
+    FINISHED,
     PLANT,
+    RAW,
+    RAW_2,
     SITE_1,
     SITE_2,
     SUPPLIER,
@@ -33,10 +37,6 @@ from tests.trace.builders import (
     unpack,
 )
 
-RAW = lot("000001", "SUGAR-1")
-RAW_2 = lot("000002", "COCOA-7")
-BATCH = lot("000010", "MIX-100")
-FINISHED = lot("000020", "BAR-100")
 SUPPLIER_2 = "urn:epc:id:pgln:0614141.00002"
 
 

@@ -21,9 +21,13 @@ from lotline.pipeline.prepare import PreparedEvent, prepare_event
 from lotline.trace.index import TraceIndex
 from lotline.trace.recall import recall_impact
 from tests.trace.builders import (
+    BATCH,
     CUSTOMER_A,
     CUSTOMER_B,
+    FINISHED,
     PLANT,
+    RAW,
+    RAW_2,
     SITE_1,
     SITE_2,
     SUPPLIER,
@@ -41,10 +45,6 @@ from tests.trace.builders import (
     unpack,
 )
 
-RAW = lot("000001", "SUGAR-1")
-RAW_2 = lot("000002", "COCOA-7")
-BATCH = lot("000010", "MIX-100")
-FINISHED = lot("000020", "BAR-100")
 UNIT_1, UNIT_2 = serial("000030", 1), serial("000030", 2)
 PALLET_1, PALLET_2, PALLET_3 = sscc(1), sscc(2), sscc(3)
 SUPPLIER_2 = "urn:epc:id:pgln:0614141.00002"

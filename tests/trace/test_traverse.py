@@ -5,9 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tests.trace.builders import (
+    BATCH,
     CUSTOMER_A,
     CUSTOMER_B,
+    FINISHED,
     PLANT,
+    RAW,
+    RAW_2,
     SITE_2,
     SUPPLIER,
     at,
@@ -24,11 +28,6 @@ from tests.trace.builders import (
     transform,
     unpack,
 )
-
-RAW = lot("000001", "SUGAR-1")
-RAW_2 = lot("000002", "COCOA-7")
-BATCH = lot("000010", "MIX-100")
-FINISHED = lot("000020", "BAR-100")
 
 
 def test_forward_and_backward_through_transformations(engine: sa.Engine) -> None:
