@@ -29,7 +29,6 @@ from lotline.epcis.hashing import (
     _RENAMES,
     _SKIPPED_KEYS,
     _UNSORTED,
-    STANDARD_PREFIXES,
     Order,
     _canonical,
     _compile,
@@ -40,7 +39,7 @@ from lotline.epcis.hashing import (
     context_prefixes,
 )
 from lotline.epcis.identifiers import _AGREED, common_digital_link
-from lotline.epcis.vocab import CBV_WEB, GS1_VOC
+from lotline.epcis.vocab import CBV_WEB, GS1_VOC, STANDARD_PREFIXES
 
 __all__ = ["fast_prehash"]
 

@@ -53,6 +53,7 @@ from lotline.epcis.vocab import (
     MEASUREMENT_TYPES,
     SENSOR_ALERT_TYPES,
     SOURCE_DEST_TYPES,
+    STANDARD_PREFIXES,
     web_cbv,
 )
 
@@ -63,17 +64,6 @@ _NO_KIDS: Final[list[Node]] = []  # shared: node lists are never changed in plac
 Spec = tuple[tuple[str, "Spec | None"], ...]
 Order = dict[str, tuple[int, "Order | None", bool]]  # name -> (rank, order of its children, is a time)
 
-# The prefixes the standard EPCIS 2.0 JSON-LD context defines (extension keys such as `cbvmda:lotNumber`).
-STANDARD_PREFIXES: Final = {
-    "epcis": "https://ref.gs1.org/epcis/",
-    "cbv": CBV_WEB,
-    "cbvmda": "urn:epcglobal:cbv:mda:",
-    "gs1": GS1_VOC,
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "dcterms": "http://purl.org/dc/terms/",
-}
 _EPC: Final[Spec] = (("epc", None),)
 _QTY: Final[Spec] = (("quantityElement", (("epcClass", None), ("quantity", None), ("uom", None))),)
 _SENSOR_METADATA: Final = (

@@ -38,6 +38,19 @@ __all__ = [
 CBV_WEB: Final = "https://ref.gs1.org/cbv/"
 GS1_VOC: Final = "https://gs1.org/voc/"
 
+# The prefixes the standard EPCIS 2.0 JSON-LD context defines (extension keys such as `cbvmda:lotNumber`).
+# `cbvmda` is `urn:epcglobal:cbv:mda` as an XML namespace and `urn:epcglobal:cbv:mda:` in JSON-LD.
+STANDARD_PREFIXES: Final = {
+    "epcis": "https://ref.gs1.org/epcis/",
+    "cbv": CBV_WEB,
+    "cbvmda": "urn:epcglobal:cbv:mda:",
+    "gs1": GS1_VOC,
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "dcterms": "http://purl.org/dc/terms/",
+}
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())

@@ -29,7 +29,7 @@ from typing import Any, cast
 from lxml import etree
 
 from lotline.epcis.document import STANDARD_CONTEXT
-from lotline.epcis.vocab import short_cbv
+from lotline.epcis.vocab import STANDARD_PREFIXES, short_cbv
 from lotline.errors import DocumentError
 
 EPCIS_NS = "urn:epcglobal:epcis:xsd:2"
@@ -59,20 +59,9 @@ EVENT_TYPES = (
 # sensor measurement/alert types and components) read in the bare JSON form `lotline.epcis.vocab` gives
 # them, whichever spelling the XML uses (URN, web URI, CURIE); other values are kept as they are.
 SENSOR_VOCABULARIES = {"type": "measurementType", "exception": "sensorAlertType", "component": "component"}
-GS1_VOC = "https://gs1.org/voc/"
 
 # Prefixes the standard EPCIS JSON-LD context already defines; XML namespaces that map onto them are not
 # repeated in the output @context. `cbvmda` is `urn:epcglobal:cbv:mda` in XML and `...:mda:` in JSON-LD.
-STANDARD_PREFIXES = {
-    "epcis": "https://ref.gs1.org/epcis/",
-    "cbv": "https://ref.gs1.org/cbv/",
-    "cbvmda": "urn:epcglobal:cbv:mda:",
-    "gs1": GS1_VOC,
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "dcterms": "http://purl.org/dc/terms/",
-}
 CBVMDA_XML_NS = "urn:epcglobal:cbv:mda"
 _STANDARD_BY_NS = {uri: prefix for prefix, uri in STANDARD_PREFIXES.items()} | {CBVMDA_XML_NS: "cbvmda"}
 

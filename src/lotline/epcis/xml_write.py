@@ -19,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from lotline.epcis.vocab import urn_cbv
+from lotline.epcis.vocab import STANDARD_PREFIXES, urn_cbv
 from lotline.epcis.xml_read import (
     CBVMDA_XML_NS,
     EPCIS_NS,
@@ -27,7 +27,6 @@ from lotline.epcis.xml_read import (
     QUERY_NS,
     SENSOR_NUMBERS,
     SENSOR_VOCABULARIES,
-    STANDARD_PREFIXES,
     XSI_NS,
 )
 from lotline.errors import DocumentError
