@@ -130,6 +130,13 @@ def _check_content_type(request: Request) -> Response | None:
     return None
 
 
+async def _capture_body(request: Request, settings: Settings) -> bytes | Response:
+    """The body of a capture request, or the problem with it (content type, size)."""
+    if (bad := _check_content_type(request)) is not None:
+        return bad
+    return await _read_body(request, settings.capture_file_size_limit)
+
+
 @router.post("/capture", status_code=202, summary="Capture an EPCISDocument (JSON-LD or XML)")
 async def capture(request: Request) -> Response:
     key = require(request, "capture")
@@ -139,9 +146,7 @@ async def capture(request: Request) -> Response:
         return problem(
             400, VALIDATION, "Bad header", "GS1-Capture-Error-Behaviour must be rollback or proceed"
         )
-    if (bad := _check_content_type(request)) is not None:
-        return bad
-    body = await _read_body(request, settings.capture_file_size_limit)
+    body = await _capture_body(request, settings)
     if isinstance(body, Response):
         return body
     try:
@@ -234,9 +239,7 @@ def get_capture_job(request: Request, capture_id: str) -> Response:
 async def capture_event(request: Request) -> Response:
     key = require(request, "capture")
     settings = _settings(request)
-    if (bad := _check_content_type(request)) is not None:
-        return bad
-    body = await _read_body(request, settings.capture_file_size_limit)
+    body = await _capture_body(request, settings)
     if isinstance(body, Response):
         return body
     try:
