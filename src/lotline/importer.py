@@ -1,7 +1,8 @@
 """`lotline import`: files and folders of EPCIS documents into the store, in batches, one transaction each.
 
-Validation, identification and hashing are pure and CPU-bound, so batches are prepared in worker processes
-while the parent writes the previous batches, in order, to the database.
+Reading, validation, identification and hashing are pure and CPU-bound, so worker processes do them (a
+whole file each, or batches of a very large file) while the parent writes the results, in file order, to
+the database: the writing is the one part that cannot run in parallel, so the parent does nothing else.
 """
 
 from __future__ import annotations
@@ -26,16 +27,17 @@ from lotline.pipeline.capture import (
     PROCEED,
     CaptureOutcome,
     DocumentParts,
-    Prepared,
-    prepare_all,
+    PreparedRows,
+    prepare_rows,
     split_document,
-    store_prepared,
+    store_rows,
 )
 from lotline.store.events import Provenance
 
 SUFFIXES = (".json", ".jsonld", ".xml")
 BATCH = 5_000  # events per transaction: larger batches amortise SQLite's commit and index page writes
-_IN_FLIGHT = 4  # batches handed to workers ahead of the writer: bounds memory
+_IN_FLIGHT = 4  # batches or files handed to workers ahead of the writer: bounds memory
+WHOLE_FILE = 64 * 1024 * 1024  # files up to this size are read and prepared whole by a worker
 
 
 @dataclass
@@ -73,18 +75,52 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
 
 @dataclass
 class _Batch:
+    """Events [start, start + count) of one file, prepared (or being prepared) as rows."""
+
     path: Path
     start: int
     count: int
     file_size: int
     file_total: int
     record_time: int
-    prepared: Future[Prepared] | Prepared
+    prepared: PreparedRows
 
 
-def _prepare_remote(payload: bytes, prefixes: dict[str, str], extra: list[Any], record_time: int) -> Prepared:
-    """Worker side: the batch comes as JSON bytes (cheaper to move between processes than pickled dicts)."""
-    return prepare_all(DocumentParts(orjson.loads(payload), prefixes, extra), record_time)
+@dataclass
+class _FileWork:
+    """What a worker makes of one whole file: its batches, or why the file was rejected."""
+
+    batches: list[tuple[int, int, int, PreparedRows]]  # (start, count, record time, rows)
+    total: int = 0
+    rejection: str | None = None
+
+
+def _read(path: Path) -> DocumentParts:
+    data = path.read_bytes()
+    return split_document(read_document(data, "application/xml" if path.suffix.lower() == ".xml" else None))
+
+
+def _prepare_file(path: Path, batch_size: int) -> _FileWork:
+    """Worker side, for files of moderate size: read, parse, validate, hash and index the whole file, so
+    the parent process only writes (it is the one that cannot be parallelised)."""
+    try:
+        parts = _read(path)
+    except (DocumentError, ValidationError) as exc:
+        return _FileWork([], rejection=str(exc))
+    work = _FileWork([], total=len(parts.events))
+    for start in range(0, len(parts.events), batch_size):
+        chunk = DocumentParts(parts.events[start : start + batch_size], parts.prefixes, parts.extra_context)
+        record_time = now_micros()
+        work.batches.append((start, len(chunk.events), record_time, prepare_rows(chunk, record_time)))
+    return work
+
+
+def _prepare_remote(
+    payload: bytes, prefixes: dict[str, str], extra: list[Any], record_time: int
+) -> PreparedRows:
+    """Worker side, for one batch of a large file: the events come as JSON bytes (cheaper to move between
+    processes than pickled dicts); the rows go back as plain tuples (cheap to unpickle)."""
+    return prepare_rows(DocumentParts(orjson.loads(payload), prefixes, extra), record_time)
 
 
 def _worker_context() -> Any:
@@ -119,32 +155,37 @@ def import_files(
         n_workers = 0  # not worth starting processes for a few documents
     pool = ProcessPoolExecutor(n_workers, mp_context=_worker_context()) if n_workers else None
     try:
+        work = _work(files, summary, batch_size, pool, on_progress)
         if pool is None:
-            for batch in _batches(files, summary, batch_size, None, on_progress):
-                _write(engine, batch, summary, on_progress)
+            for item in work:
+                _write_all(engine, item, summary, on_progress)
         else:
-            _pipelined(engine, _batches(files, summary, batch_size, pool, on_progress), summary, on_progress)
+            _pipelined(engine, work, summary, on_progress)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return summary
 
 
+# Work items in file order: a batch, or a whole file being prepared by a worker.
+_Work = _Batch | tuple[Path, int, "Future[_FileWork]"] | tuple[Path, int, "Future[PreparedRows]", _Batch]
+
+
 def _pipelined(
     engine: Engine,
-    batches: Iterator[_Batch],
+    work: Iterator[_Work],
     summary: ImportSummary,
     on_progress: Callable[[Path, int, int], Any] | None,
 ) -> None:
-    """Read and hand out batches here while a writer thread stores them in order. SQLite releases the GIL
-    while it inserts, so this thread's parsing overlaps the writes; the bounded queue keeps memory flat."""
-    queue: Queue[_Batch | None] = Queue(maxsize=_IN_FLIGHT)
+    """Hand out work here while a writer thread stores the results in order. SQLite releases the GIL
+    while it inserts, so this thread's work overlaps the writes; the bounded queue keeps memory flat."""
+    queue: Queue[_Work | None] = Queue(maxsize=_IN_FLIGHT)
     failures: list[BaseException] = []
 
     def write_all() -> None:
         try:
-            while (batch := queue.get()) is not None:
-                _write(engine, batch, summary, on_progress)
+            while (item := queue.get()) is not None:
+                _write_all(engine, item, summary, on_progress)
         except BaseException as exc:  # reported to the caller below
             failures.append(exc)
             while queue.get() is not None:  # keep the reader from blocking on a full queue
@@ -153,10 +194,10 @@ def _pipelined(
     writer = Thread(target=write_all, name="lotline-import-writer")
     writer.start()
     try:
-        for batch in batches:
+        for item in work:
             if failures:
                 break
-            queue.put(batch)
+            queue.put(item)
     finally:
         queue.put(None)
         writer.join()
@@ -164,21 +205,21 @@ def _pipelined(
         raise failures[0]
 
 
-def _batches(
+def _work(
     files: list[Path],
     summary: ImportSummary,
     batch_size: int,
     pool: ProcessPoolExecutor | None,
     on_progress: Callable[[Path, int, int], Any] | None,
-) -> Iterator[_Batch]:
+) -> Iterator[_Work]:
     for path in files:
-        summary.files += 1
         size = path.stat().st_size
+        if pool is not None and size <= WHOLE_FILE:
+            yield (path, size, pool.submit(_prepare_file, path, batch_size))
+            continue
+        summary.files += 1
         try:
-            doc = read_document(
-                path.read_bytes(), "application/xml" if path.suffix.lower() == ".xml" else None
-            )
-            parts = split_document(doc)
+            parts = _read(path)
         except (DocumentError, ValidationError) as exc:
             summary.rejections.append(Rejection(str(path), None, str(exc)))
             if on_progress:
@@ -189,26 +230,52 @@ def _batches(
         for start in range(0, len(parts.events), batch_size):
             events = parts.events[start : start + batch_size]
             record_time = now_micros()
-            prepared: Future[Prepared] | Prepared
+            total = len(parts.events)
             if pool is not None:
                 payload = orjson.dumps(events)
-                prepared = pool.submit(
+                future = pool.submit(
                     _prepare_remote, payload, parts.prefixes, parts.extra_context, record_time
                 )
-            else:
-                prepared = prepare_all(
-                    DocumentParts(events, parts.prefixes, parts.extra_context), record_time
+                yield (
+                    path,
+                    size,
+                    future,
+                    _Batch(path, start, len(events), size, total, record_time, ([], [])),
                 )
-            yield _Batch(path, start, len(events), size, len(parts.events), record_time, prepared)
+            else:
+                rows = prepare_rows(DocumentParts(events, parts.prefixes, parts.extra_context), record_time)
+                yield _Batch(path, start, len(events), size, total, record_time, rows)
+
+
+def _write_all(
+    engine: Engine, item: _Work, summary: ImportSummary, on_progress: Callable[[Path, int, int], Any] | None
+) -> None:
+    if isinstance(item, _Batch):
+        _write(engine, item, summary, on_progress)
+    elif len(item) == 4:
+        _, _, future, batch = item
+        batch.prepared = future.result()
+        _write(engine, batch, summary, on_progress)
+    else:
+        path, size, file_future = item
+        summary.files += 1
+        done = file_future.result()
+        if done.rejection is not None:
+            summary.rejections.append(Rejection(str(path), None, done.rejection))
+        if not done.batches and on_progress:
+            on_progress(path, 0, size)
+        for start, count, record_time, rows in done.batches:
+            _write(
+                engine, _Batch(path, start, count, size, done.total, record_time, rows), summary, on_progress
+            )
 
 
 def _write(
     engine: Engine, batch: _Batch, summary: ImportSummary, on_progress: Callable[[Path, int, int], Any] | None
 ) -> None:
     before = summary.stored
-    prepared = batch.prepared.result() if isinstance(batch.prepared, Future) else batch.prepared
     provenance = Provenance("import", source_message_id=batch.path.name)
-    outcome = store_prepared(engine, batch.count, prepared, provenance, PROCEED, batch.record_time)
+    outcome = store_rows(engine, batch.count, batch.prepared, provenance, PROCEED, batch.record_time)
     _account(summary, outcome, str(batch.path), batch.start)
     _refresh_statistics(engine, before, summary.stored)
     if on_progress:

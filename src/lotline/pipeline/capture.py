@@ -15,8 +15,8 @@ from lotline.epcis.hashing import context_prefixes
 from lotline.epcis.timefmt import now_micros
 from lotline.epcis.validation import validate_document
 from lotline.errors import Issue, ValidationError
-from lotline.pipeline.prepare import PreparedEvent, prepare_event
-from lotline.store.events import Provenance, write_events
+from lotline.pipeline.prepare import EventRow, PreparedEvent, prepare_event
+from lotline.store.events import Provenance, write_rows
 
 ROLLBACK = "rollback"
 PROCEED = "proceed"
@@ -65,6 +65,8 @@ def split_document(doc: dict[str, Any]) -> DocumentParts:
 
 
 Prepared = tuple[list[tuple[int, PreparedEvent]], list[dict[str, Any]]]
+# The same with the good events as rows (`PreparedEvent.row`): what worker processes hand back.
+PreparedRows = tuple[list[tuple[int, EventRow]], list[dict[str, Any]]]
 
 
 def prepare_all(parts: DocumentParts, record_time: int | None = None) -> Prepared:
@@ -83,6 +85,12 @@ def prepare_all(parts: DocumentParts, record_time: int | None = None) -> Prepare
         else:
             errors.append(_error(index, event, result))
     return good, errors
+
+
+def prepare_rows(parts: DocumentParts, record_time: int) -> PreparedRows:
+    """`prepare_all` with the good events as rows, ready to store with `store_rows`."""
+    good, errors = prepare_all(parts)
+    return [(index, p.row(record_time)) for index, p in good], errors
 
 
 def capture_parts(
@@ -109,22 +117,37 @@ def store_prepared(
     record_time: int | None = None,
 ) -> CaptureOutcome:
     """The storing half of `capture_parts`, for events prepared elsewhere (e.g. in a worker process)."""
+    record_time = record_time or now_micros()
     good, errors = prepared_parts
+    rows = [(index, p.row(record_time)) for index, p in good]
+    return store_rows(engine, total, (rows, errors), provenance, behaviour, record_time)
+
+
+def store_rows(
+    engine: Any,
+    total: int,
+    prepared_rows: PreparedRows,
+    provenance: Provenance,
+    behaviour: str = ROLLBACK,
+    record_time: int | None = None,
+) -> CaptureOutcome:
+    """`store_prepared` for events in row form."""
+    good, errors = prepared_rows
     outcome = CaptureOutcome(total=total)
     outcome.errors.extend(errors)
     if errors and behaviour == ROLLBACK:
         return outcome
-    prepared = [p for _, p in good]
-    written = write_events(
-        engine, prepared, provenance, record_time or now_micros(), all_or_nothing=behaviour == ROLLBACK
+    rows = [row for _, row in good]
+    written = write_rows(
+        engine, rows, provenance, record_time or now_micros(), all_or_nothing=behaviour == ROLLBACK
     )
     for position, reason in written.conflicts:
         index = good[position][0]
-        outcome.errors.append({"index": index, "eventID": prepared[position].event_id, "reason": reason})
+        outcome.errors.append({"index": index, "eventID": rows[position][0], "reason": reason})
     outcome.errors.sort(key=lambda e: e["index"])
     if written.committed:
         outcome.stored = len(written.stored)
-        outcome.stored_ids = [prepared[i].event_id for i in written.stored]
+        outcome.stored_ids = [rows[i][0] for i in written.stored]
         outcome.duplicates = len(written.duplicates)
         outcome.duplicate_indexes = [good[i][0] for i in written.duplicates]
     return outcome

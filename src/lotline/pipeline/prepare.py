@@ -39,6 +39,28 @@ _REF_LISTS = (
 )
 
 
+# A prepared event as a plain tuple, in this order: event_id, event_hash, event_type, event_time, action,
+# biz_step, disposition, read_point, biz_location, transformation_id, error_declared, body (JSON text with
+# its recordTime), epcs [(role, key, raw)], refs [(kind, type, value, raw)]. Worker processes hand these
+# back: a tuple of strings and ints pickles and unpickles in C, a dataclass instance does not.
+EventRow = tuple[
+    str,
+    str,
+    str,
+    int,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    bool,
+    str,
+    list[tuple[str, str, str | None]],
+    list[tuple[str, str, str, str | None]],
+]
+
+
 @dataclass(slots=True)
 class PreparedEvent:
     """An event ready to store: the event as it will be served back, its identity and its index rows."""
@@ -61,6 +83,25 @@ class PreparedEvent:
     refs: list[tuple[str, str, str, str | None]] = field(default_factory=list)  # (kind, type, value, raw)
     body: str | None = None  # the stored JSON, once `serialise` has run
     record_time: int | None = None
+
+    def row(self, record_time: int) -> EventRow:
+        """The event as a plain tuple (cheap to move between processes and to bind): see `EventRow`."""
+        return (
+            self.event_id,
+            self.event_hash,
+            self.event_type,
+            self.event_time,
+            self.action,
+            self.biz_step,
+            self.disposition,
+            self.read_point,
+            self.biz_location,
+            self.transformation_id,
+            self.error_declared,
+            self.serialise(record_time),
+            self.epcs,
+            self.refs,
+        )
 
     def serialise(self, record_time: int) -> str:
         """The event as stored and served: with its recordTime, as JSON text. Drops the dict afterwards

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, select
 
-from lotline.pipeline.prepare import PreparedEvent
+from lotline.pipeline.prepare import EventRow, PreparedEvent
 from lotline.store.engine import writer
 from lotline.store.schema import events
 
@@ -49,57 +49,74 @@ def write_events(
     An event whose hash is stored already is a duplicate (skipped, reported). An eventID that is already
     used by a different event is a conflict; with `all_or_nothing` a conflict stores nothing at all.
     """
+    rows = [p.row(record_time) for p in prepared]
+    return write_rows(engine, rows, provenance, record_time, all_or_nothing=all_or_nothing)
+
+
+def write_rows(
+    engine: Engine,
+    rows: Sequence[EventRow],
+    provenance: Provenance,
+    record_time: int,
+    *,
+    all_or_nothing: bool = True,
+) -> WriteResult:
+    """`write_events` for events already in row form (`PreparedEvent.row`), as worker processes send them."""
     with writer(engine).begin() as conn:
-        result = _classify(conn, prepared)
+        result = _classify(conn, rows)
         if result.conflicts and all_or_nothing:
             result.stored.clear()
             result.committed = False
             return result
         if result.stored:
-            _insert(conn, [prepared[i] for i in result.stored], provenance, record_time)
+            _insert(conn, [rows[i] for i in result.stored], provenance, record_time)
         return result
 
 
-def _classify(conn: Connection, prepared: Sequence[PreparedEvent]) -> WriteResult:
-    known_hashes = _existing_hashes(conn, [p.event_hash for p in prepared])
+def _classify(conn: Connection, rows: Sequence[EventRow]) -> WriteResult:
+    known_hashes = _existing_hashes(conn, [r[1] for r in rows])
     # Only original events claim their eventID; an error declaration repeats the id it declares in error.
-    originals = [p.event_id for p in prepared if not p.error_declared]
-    known_ids = _existing(conn, events.c.event_id, originals, events.c.error_declared.is_(False))
+    originals = [r[0] for r in rows if not r[10]]
+    known_ids = _existing_ids(conn, originals)
     result = WriteResult()
     batch_hashes: set[tuple[str, bool]] = set()
     batch_ids: set[str] = set()
-    for index, item in enumerate(prepared):
-        identity = (item.event_hash, item.error_declared)
+    for index, row in enumerate(rows):
+        event_id, declared = row[0], row[10]  # see EventRow for the positions
+        identity = (row[1], declared)
         if identity in known_hashes or identity in batch_hashes:
             result.duplicates.append(index)
-        elif not item.error_declared and (item.event_id in known_ids or item.event_id in batch_ids):
-            result.conflicts.append(
-                (index, f"eventID {item.event_id!r} is already used by a different event")
-            )
+        elif not declared and (event_id in known_ids or event_id in batch_ids):
+            result.conflicts.append((index, f"eventID {event_id!r} is already used by a different event"))
         else:
             result.stored.append(index)
             batch_hashes.add(identity)
-            if not item.error_declared:
-                batch_ids.add(item.event_id)
+            if not declared:
+                batch_ids.add(event_id)
     return result
+
+
+# The duplicate probes run once per batch of thousands of events: plain SQL through the driver, since
+# compiling an expanding IN per chunk costs SQLAlchemy more than the lookups cost the database.
+def _in_chunks(conn: Connection, sql: str, values: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    unique = list(dict.fromkeys(values))
+    for start in range(0, len(unique), _CHUNK):
+        chunk = unique[start : start + _CHUNK]
+        yield from conn.exec_driver_sql(sql.format(marks=", ".join([mark] * len(chunk))), tuple(chunk))
 
 
 def _existing_hashes(conn: Connection, hashes: Sequence[str]) -> set[tuple[str, bool]]:
     """(hash, declared-in-error) pairs already stored among `hashes`."""
-    found: set[tuple[str, bool]] = set()
-    for start in range(0, len(hashes), _CHUNK):
-        chunk = list(set(hashes[start : start + _CHUNK]))
-        stmt = select(events.c.event_hash, events.c.error_declared).where(events.c.event_hash.in_(chunk))
-        found.update((h, bool(d)) for h, d in conn.execute(stmt))
-    return found
+    sql = "SELECT event_hash, error_declared FROM events WHERE event_hash IN ({marks})"
+    return {(h, bool(d)) for h, d in _in_chunks(conn, sql, hashes)}
 
 
-def _existing(conn: Connection, column: Any, values: Sequence[str], *where: Any) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(values), _CHUNK):
-        chunk = list(set(values[start : start + _CHUNK]))
-        found.update(conn.execute(select(column).where(column.in_(chunk), *where)).scalars())
-    return found
+def _existing_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:
+    """eventIDs already claimed by an original (not error-declaration) event."""
+    false = "0" if conn.dialect.name == "sqlite" else "false"
+    sql = f"SELECT event_id FROM events WHERE event_id IN ({{marks}}) AND error_declared = {false}"
+    return {row[0] for row in _in_chunks(conn, sql, event_ids)}
 
 
 _EVENT_COLUMNS = (
@@ -108,7 +125,6 @@ _EVENT_COLUMNS = (
     "event_hash",
     "event_type",
     "event_time",
-    "record_time",
     "action",
     "biz_step",
     "disposition",
@@ -117,6 +133,7 @@ _EVENT_COLUMNS = (
     "transformation_id",
     "error_declared",
     "body",
+    "record_time",
     "capture_id",
     "interface",
     "key_id",
@@ -124,42 +141,21 @@ _EVENT_COLUMNS = (
 )
 
 
-def _insert(
-    conn: Connection, items: Sequence[PreparedEvent], provenance: Provenance, record_time: int
-) -> None:
+def _insert(conn: Connection, rows: Sequence[EventRow], provenance: Provenance, record_time: int) -> None:
     """Bulk insert through the driver's executemany (SQLAlchemy's per-row parameter processing costs more
     than the insert itself at capture speed). Primary keys are allocated first, so the identifier and
     reference rows can name their event without RETURNING."""
-    ids = _allocate_ids(conn, len(items))
-    rows: list[tuple[Any, ...]] = []
-    epc_rows: list[tuple[str, str, int, str | None]] = []
-    ref_rows: list[tuple[str, str, str, int, str | None]] = []
-    for pk, item in zip(ids, items, strict=True):
-        rows.append(
-            (
-                pk,
-                item.event_id,
-                item.event_hash,
-                item.event_type,
-                item.event_time,
-                record_time,
-                item.action,
-                item.biz_step,
-                item.disposition,
-                item.read_point,
-                item.biz_location,
-                item.transformation_id,
-                item.error_declared,
-                item.serialise(record_time),
-                provenance.capture_id,
-                provenance.interface,
-                provenance.key_id,
-                provenance.source_message_id,
-            )
-        )
-        epc_rows.extend((key, role, pk, raw) for role, key, raw in item.epcs)
-        ref_rows.extend((kind, kind_type, value, pk, raw) for kind, kind_type, value, raw in item.refs)
-    _executemany(conn, "events", _EVENT_COLUMNS, rows)
+    ids = _allocate_ids(conn, len(rows))
+    p = provenance
+    tail = (record_time, p.capture_id, p.interface, p.key_id, p.source_message_id)
+    event_rows = [(pk, *row[:12], *tail) for pk, row in zip(ids, rows, strict=True)]
+    epc_rows = [(key, role, pk, raw) for pk, row in zip(ids, rows, strict=True) for role, key, raw in row[12]]
+    ref_rows = [
+        (kind, kind_type, value, pk, raw)
+        for pk, row in zip(ids, rows, strict=True)
+        for kind, kind_type, value, raw in row[13]
+    ]
+    _executemany(conn, "events", _EVENT_COLUMNS, event_rows)
     _executemany(conn, "event_epcs", ("key", "role", "event", "raw"), epc_rows)
     _executemany(conn, "event_refs", ("kind", "type", "value", "event", "raw"), ref_rows)
 
