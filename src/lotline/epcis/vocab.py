@@ -39,7 +39,7 @@ CBV_WEB: Final = "https://ref.gs1.org/cbv/"
 GS1_VOC: Final = "https://gs1.org/voc/"
 
 # The prefixes the standard EPCIS 2.0 JSON-LD context defines (extension keys such as `cbvmda:lotNumber`).
-# `cbvmda` is `urn:epcglobal:cbv:mda` as an XML namespace and `urn:epcglobal:cbv:mda:` in JSON-LD.
+# Namespaces are compared as written: `urn:epcglobal:cbv:mda` (no colon, in some XML) is not `cbvmda`.
 STANDARD_PREFIXES: Final = {
     "epcis": "https://ref.gs1.org/epcis/",
     "cbv": CBV_WEB,

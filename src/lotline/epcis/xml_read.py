@@ -60,10 +60,11 @@ EVENT_TYPES = (
 # them, whichever spelling the XML uses (URN, web URI, CURIE); other values are kept as they are.
 SENSOR_VOCABULARIES = {"type": "measurementType", "exception": "sensorAlertType", "component": "component"}
 
-# Prefixes the standard EPCIS JSON-LD context already defines; XML namespaces that map onto them are not
-# repeated in the output @context. `cbvmda` is `urn:epcglobal:cbv:mda` in XML and `...:mda:` in JSON-LD.
-CBVMDA_XML_NS = "urn:epcglobal:cbv:mda"
-_STANDARD_BY_NS = {uri: prefix for prefix, uri in STANDARD_PREFIXES.items()} | {CBVMDA_XML_NS: "cbvmda"}
+# Prefixes the standard EPCIS JSON-LD context already defines; XML namespaces that are exactly theirs are not
+# repeated in the output @context. Other namespaces are kept as written, even near-misses: GS1's XML examples
+# put master data in `urn:epcglobal:cbv:mda`, not the JSON-LD `cbvmda` (`urn:epcglobal:cbv:mda:`), and the
+# CBV 2.0 hash (with its reference vectors) tells the two apart, so those keys read as `cbvmda2:...`.
+_STANDARD_BY_NS = {uri: prefix for prefix, uri in STANDARD_PREFIXES.items()}
 
 _EPC_LISTS = frozenset({"epcList", "childEPCs", "inputEPCList", "outputEPCList"})
 _QUANTITY_LISTS = frozenset({"quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"})

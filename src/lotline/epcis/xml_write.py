@@ -21,7 +21,6 @@ from lxml import etree
 
 from lotline.epcis.vocab import STANDARD_PREFIXES, urn_cbv
 from lotline.epcis.xml_read import (
-    CBVMDA_XML_NS,
     EPCIS_NS,
     NUMBER_TEXT,
     QUERY_NS,
@@ -65,9 +64,9 @@ _DOC_FIELDS = frozenset(
     | {"id", "sender", "receiver", "instanceIdentifier"}  # JSON-only document fields (see module docstring)
 )
 _RESERVED_XML_PREFIXES = frozenset({"epcis", "epcisq", "xsi", "xml", "xmlns"})
-_STANDARD_XML_PREFIXES = {
-    p: CBVMDA_XML_NS if p == "cbvmda" else uri for p, uri in STANDARD_PREFIXES.items() if p != "epcis"
-}
+# Namespaces are written as the JSON-LD context defines them (cbvmda included: `urn:epcglobal:cbv:mda:`),
+# so an event read back from lotline's XML has the hash it had: the CBV 2.0 hash takes namespaces as written.
+_STANDARD_XML_PREFIXES = {p: uri for p, uri in STANDARD_PREFIXES.items() if p != "epcis"}
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 
@@ -159,7 +158,7 @@ class _Names:
             cut = max(key.rfind("/"), key.rfind("#")) + 1
             tag = f"{{{key[:cut]}}}{key[cut:]}"
         elif (uri := self.namespace(prefix)) is not None:
-            tag = f"{{{_xml_namespace(uri)}}}{local}"
+            tag = f"{{{uri}}}{local}"
         else:
             raise DocumentError(f"{where}: the prefix of {key!r} is not declared in the @context")
         try:
@@ -174,7 +173,7 @@ def _declarable(prefixes: Mapping[str, str]) -> dict[str, str]:
     """The @context prefixes that can be XML namespace prefixes: NCNames bound to an IRI, not to a CURIE
     such as `gs1:Temperature` (a term definition). Keys with other prefixes get generated XML prefixes."""
     return {
-        p: _xml_namespace(uri)
+        p: uri
         for p, uri in prefixes.items()
         if p not in _RESERVED_XML_PREFIXES
         and _NCNAME.fullmatch(p)
@@ -182,10 +181,6 @@ def _declarable(prefixes: Mapping[str, str]) -> dict[str, str]:
         and (scheme := uri.split(":", 1)[0]) not in prefixes
         and scheme not in STANDARD_PREFIXES
     }
-
-
-def _xml_namespace(uri: str) -> str:
-    return CBVMDA_XML_NS if uri == STANDARD_PREFIXES["cbvmda"] else uri
 
 
 # --- value checks -----------------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def write_rows(
 ) -> WriteResult:
     """`write_events` for events already in row form (`PreparedEvent.row`), as worker processes send them."""
     with writer(engine).begin() as conn:
-        result = _classify(conn, rows)
+        result = classify(conn, [(r[0], r[1], r[10]) for r in rows])  # see EventRow for the positions
         if result.conflicts and all_or_nothing:
             result.stored.clear()
             result.committed = False
@@ -73,17 +73,17 @@ def write_rows(
         return result
 
 
-def _classify(conn: Connection, rows: Sequence[EventRow]) -> WriteResult:
-    known_hashes = _existing_hashes(conn, [r[1] for r in rows])
+def classify(conn: Connection, identities: Sequence[tuple[str, str, bool]]) -> WriteResult:
+    """Which of these (event_id, event_hash, declared-in-error) would be stored, which are duplicates and
+    which conflict, given what is stored and what comes earlier in the same batch."""
+    known_hashes = _existing_hashes(conn, [h for _, h, _ in identities])
     # Only original events claim their eventID; an error declaration repeats the id it declares in error.
-    originals = [r[0] for r in rows if not r[10]]
-    known_ids = _existing_ids(conn, originals)
+    known_ids = _existing_ids(conn, [i for i, _, declared in identities if not declared])
     result = WriteResult()
     batch_hashes: set[tuple[str, bool]] = set()
     batch_ids: set[str] = set()
-    for index, row in enumerate(rows):
-        event_id, declared = row[0], row[10]  # see EventRow for the positions
-        identity = (row[1], declared)
+    for index, (event_id, event_hash, declared) in enumerate(identities):
+        identity = (event_hash, declared)
         if identity in known_hashes or identity in batch_hashes:
             result.duplicates.append(index)
         elif not declared and (event_id in known_ids or event_id in batch_ids):
@@ -119,7 +119,7 @@ def _existing_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:
     return {row[0] for row in _in_chunks(conn, sql, event_ids)}
 
 
-_EVENT_COLUMNS = (
+EVENT_COLUMNS = (
     "id",
     "event_id",
     "event_hash",
@@ -145,7 +145,7 @@ def _insert(conn: Connection, rows: Sequence[EventRow], provenance: Provenance, 
     """Bulk insert through the driver's executemany (SQLAlchemy's per-row parameter processing costs more
     than the insert itself at capture speed). Primary keys are allocated first, so the identifier and
     reference rows can name their event without RETURNING."""
-    ids = _allocate_ids(conn, len(rows))
+    ids = allocate_ids(conn, len(rows))
     p = provenance
     tail = (record_time, p.capture_id, p.interface, p.key_id, p.source_message_id)
     event_rows = [(pk, *row[:12], *tail) for pk, row in zip(ids, rows, strict=True)]
@@ -155,12 +155,12 @@ def _insert(conn: Connection, rows: Sequence[EventRow], provenance: Provenance, 
         for pk, row in zip(ids, rows, strict=True)
         for kind, kind_type, value, raw in row[13]
     ]
-    _executemany(conn, "events", _EVENT_COLUMNS, event_rows)
+    _executemany(conn, "events", EVENT_COLUMNS, event_rows)
     _executemany(conn, "event_epcs", ("key", "role", "event", "raw"), epc_rows)
     _executemany(conn, "event_refs", ("kind", "type", "value", "event", "raw"), ref_rows)
 
 
-def _allocate_ids(conn: Connection, count: int) -> list[int]:
+def allocate_ids(conn: Connection, count: int) -> list[int]:
     if conn.dialect.name == "sqlite":
         # The transaction holds SQLite's write lock (BEGIN IMMEDIATE), so nobody else can take these ids.
         start = int(conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM events").scalar_one()) + 1
