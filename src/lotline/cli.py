@@ -308,10 +308,14 @@ def demo(
 
 def _register_commands() -> None:
     from lotline.commands.check import check as check_command
+    from lotline.commands.dlq import dlq_app
+    from lotline.commands.mapping import app as mapping_app
     from lotline.commands.recall import recall as recall_command
 
     app.command("check")(check_command)
     app.command("recall")(recall_command)
+    app.add_typer(mapping_app, name="mapping")
+    app.add_typer(dlq_app, name="dlq")
 
 
 _register_commands()

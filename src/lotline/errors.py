@@ -6,7 +6,9 @@ LotlineError
 ├── IdentifierError        an identifier cannot be parsed or converted
 ├── QueryError             a query parameter is unknown or malformed
 ├── NotFound               a requested resource does not exist
+├── StateConflict          the resource exists but its state forbids the operation (replay a discarded letter)
 ├── DuplicateEvent         an event whose hash is already stored
+├── MappingError           a mapping file is invalid, or mapping a message failed (which mapping, where, why)
 └── AuthError              missing, unknown or revoked API key (401)
     └── ScopeError         a valid key without the scope the operation needs (403)
 """
@@ -57,8 +59,29 @@ class NotFound(LotlineError):
     """The requested resource does not exist."""
 
 
+class StateConflict(LotlineError):
+    """The resource exists, but its state forbids the operation (409)."""
+
+
 class DuplicateEvent(LotlineError):
     """The event is already stored (same canonical event hash)."""
+
+
+class MappingError(LotlineError):
+    """A mapping file is invalid (`location` is its file:line:column), or mapping a message failed
+    (`mapping`, `rule` and `field` say which output and which field, `location` where it is written)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        mapping: str | None = None,
+        rule: str | None = None,
+        field: str | None = None,
+        location: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.mapping, self.rule, self.field, self.location = mapping, rule, field, location
 
 
 class AuthError(LotlineError):

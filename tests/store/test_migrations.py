@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from lotline.store.engine import open_engine
+from lotline.store.migrate import alembic_config
 from lotline.store.schema import metadata
 
 
@@ -23,7 +25,7 @@ def test_opening_twice_is_a_no_op(db_url: str) -> None:
     with second.connect() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
     second.dispose()
-    assert version == "0001"
+    assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:

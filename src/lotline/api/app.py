@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from lotline import __version__
-from lotline.api import completeness, epcis, recall, trace
+from lotline.api import completeness, dlq, epcis, recall, trace
 from lotline.api.auth import AuthMiddleware
 from lotline.api.problems import (
     IMPLEMENTATION,
@@ -38,6 +38,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.include_router(trace.router)
     app.include_router(completeness.router)
     app.include_router(recall.router)
+    app.include_router(dlq.router)
     app.add_api_route("/health", health, methods=["GET"], summary="Liveness and readiness (no auth)")
     app.add_middleware(AuthMiddleware, engine=engine)
     _error_handlers(app)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -146,4 +147,86 @@ api_keys = Table(
     Column("hash", String(128), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("revoked_at", BigInteger),
+)
+
+# --- connectors: inbox, dead letters, audit (migration 0002) ------------------------------------------------
+
+# Inbox states: a message is written here before its source is acknowledged, then processed.
+INBOX_PENDING = "pending"  # acknowledged to the source, not yet through the pipeline
+INBOX_DONE = "done"  # stored, or recognised as a duplicate
+INBOX_DEAD = "dead"  # parked in dead_letters
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("source", String(200), nullable=False),
+    Column("message_id", String(512), nullable=False),  # the source's own id: a redelivery has the same
+    Column("payload", LargeBinary, nullable=False),
+    Column("topic", String(512), nullable=False, default=""),
+    Column("headers", Text, nullable=False, default="{}"),  # JSON object of strings
+    Column("received_at", BigInteger, nullable=False),
+    Column("state", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    UniqueConstraint("source", "message_id"),
+    # the work queue: only the (few) unfinished rows are indexed
+    Index(
+        None,
+        "id",
+        sqlite_where=text("state = 'pending'"),
+        postgresql_where=text("state = 'pending'"),
+    ),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("source", String(200), nullable=False),
+    Column("message_id", String(512), nullable=False),
+    Column("payload", LargeBinary, nullable=False),  # the original input, never a transformed one
+    Column("topic", String(512), nullable=False, default=""),
+    Column("headers", Text, nullable=False, default="{}"),
+    Column("stage", String(32), nullable=False),
+    Column("error", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("replayed_at", BigInteger),
+    Column("discarded_at", BigInteger),
+    Column("discard_reason", Text),
+    Index(None, "created_at"),
+    Index(None, "source", "message_id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("at", BigInteger, nullable=False),
+    Column("actor", String(200), nullable=False),  # the API key name, or "cli:<user>"
+    Column("action", String(64), nullable=False),  # e.g. dlq.replay, dlq.discard
+    Column("target", String(512), nullable=False),
+    Column("detail", Text, nullable=False, default="{}"),  # JSON object
+    Index(None, "at"),
+    Index(None, "target"),
+)
+
+# --- identifier cross-reference (migration 0003) -----------------------------------------------------------
+# One enterprise identity per lot or unit; every source system's own id for it kept (lotline.store.xref).
+
+xref_identities = Table(
+    "xref_identities",
+    metadata,
+    Column("id", String(512), primary_key=True),  # the enterprise identity
+    Column("created_at", BigInteger, nullable=False),
+)
+
+xref_source_ids = Table(
+    "xref_source_ids",
+    metadata,
+    Column("system", String(64), primary_key=True),  # lower case: erp, mes, scada, wms, ...
+    Column("source_id", String(512), primary_key=True),  # a source id is linked to one identity, for good
+    Column("identity", String(512), ForeignKey("xref_identities.id"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "identity"),
 )

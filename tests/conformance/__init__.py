@@ -1,0 +1,1 @@
+"""The suites every connector passes: see README.md in this folder."""
