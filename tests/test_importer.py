@@ -45,13 +45,45 @@ def test_import_in_batches_with_and_without_workers(engine: sa.Engine, docs: Pat
     assert again.duplicates == 3_001 and again.stored == 0
 
 
-def test_workers_store_exactly_what_the_parent_would(tmp_path: Path, docs: Path) -> None:
+@pytest.mark.parametrize("whole_file", [64 << 20, 0], ids=["workers read files", "parent reads files"])
+def test_workers_store_exactly_what_the_parent_would(tmp_path: Path, docs: Path, whole_file: int) -> None:
     from lotline.store.engine import open_engine
 
     results = []
     for workers in (0, 2):
         engine = open_engine(f"sqlite:///{tmp_path}/w{workers}.db")
-        import_files(engine, find_files([docs]), batch_size=300, workers=workers)
+        summary = import_files(
+            engine, find_files([docs]), batch_size=300, workers=workers, whole_file=whole_file
+        )
+        assert (summary.files, summary.stored, summary.rejected) == (4, 3_001, 1)
         results.append(_snapshot(engine))
         engine.dispose()
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("whole_file", [64 << 20, 0], ids=["workers read files", "parent reads files"])
+@pytest.mark.parametrize("workers", [0, 2])
+def test_an_unreadable_file_is_rejected_whole_and_the_rest_imported(
+    tmp_path: Path, docs: Path, workers: int, whole_file: int
+) -> None:
+    from lotline.store.engine import open_engine
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a-broken.json").write_text('{"type": "EPCISDocument", "epcisBody": ')
+    (folder / "b-good.jsonld").write_bytes(document(object_event(5)))
+    (folder / "c-empty.json").write_bytes(document())
+    engine = open_engine(f"sqlite:///{tmp_path}/x.db")
+    seen: list[tuple[str, int, int]] = []
+    summary = import_files(
+        engine,
+        find_files([folder]),
+        workers=workers,
+        whole_file=whole_file,
+        on_progress=lambda f, n, b: seen.append((f.name, n, b)),
+    )
+    assert (summary.files, summary.stored) == (3, 1)
+    ((file, index, reason),) = [(Path(r.file).name, r.index, r.reason) for r in summary.rejections]
+    assert (file, index) == ("a-broken.json", None) and "JSON" in reason
+    assert [name for name, _, _ in seen] == ["a-broken.json", "b-good.jsonld", "c-empty.json"]
+    engine.dispose()

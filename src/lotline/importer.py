@@ -1,43 +1,32 @@
 """`lotline import`: files and folders of EPCIS documents into the store, in batches, one transaction each.
 
 Reading, validation, identification and hashing are pure and CPU-bound, so worker processes do them (a
-whole file each, or batches of a very large file) while the parent writes the results, in file order, to
-the database: the writing is the one part that cannot run in parallel, so the parent does nothing else.
+whole file each, streaming its batches back as they are done, or batches of a file too large for that)
+while this process writes the results, in file order, to the database: the writing is the one part that
+cannot run in parallel, so this process does little else.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from queue import Queue
-from threading import Thread
 from typing import Any
 
-import orjson
 from sqlalchemy import Engine
 
 from lotline.epcis.document import read_document
 from lotline.epcis.timefmt import now_micros
 from lotline.errors import DocumentError, ValidationError
-from lotline.pipeline.capture import (
-    PROCEED,
-    CaptureOutcome,
-    DocumentParts,
-    PreparedRows,
-    prepare_rows,
-    split_document,
-    store_rows,
-)
+from lotline.import_pool import WHOLE_FILE, Batch, Done, Result, StreamPool, prepare_file
+from lotline.pipeline.capture import PROCEED, CaptureOutcome, DocumentParts, split_document, store_rows
 from lotline.store.events import Provenance
 
 SUFFIXES = (".json", ".jsonld", ".xml")
 BATCH = 5_000  # events per transaction: larger batches amortise SQLite's commit and index page writes
-_IN_FLIGHT = 4  # batches or files handed to workers ahead of the writer: bounds memory
-WHOLE_FILE = 64 * 1024 * 1024  # files up to this size are read and prepared whole by a worker
 
 
 @dataclass
@@ -73,214 +62,169 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-@dataclass
-class _Batch:
-    """Events [start, start + count) of one file, prepared (or being prepared) as rows."""
-
-    path: Path
-    start: int
-    count: int
-    file_size: int
-    file_total: int
-    record_time: int
-    prepared: PreparedRows
-
-
-@dataclass
-class _FileWork:
-    """What a worker makes of one whole file: its batches, or why the file was rejected."""
-
-    batches: list[tuple[int, int, int, PreparedRows]]  # (start, count, record time, rows)
-    total: int = 0
-    rejection: str | None = None
-
-
-def _read(path: Path) -> DocumentParts:
+def read_file(path: Path) -> DocumentParts:
+    """A file's events with their document context; raises DocumentError or ValidationError."""
     data = path.read_bytes()
     return split_document(read_document(data, "application/xml" if path.suffix.lower() == ".xml" else None))
-
-
-def _prepare_file(path: Path, batch_size: int) -> _FileWork:
-    """Worker side, for files of moderate size: read, parse, validate, hash and index the whole file, so
-    the parent process only writes (it is the one that cannot be parallelised)."""
-    try:
-        parts = _read(path)
-    except (DocumentError, ValidationError) as exc:
-        return _FileWork([], rejection=str(exc))
-    work = _FileWork([], total=len(parts.events))
-    for start in range(0, len(parts.events), batch_size):
-        chunk = DocumentParts(parts.events[start : start + batch_size], parts.prefixes, parts.extra_context)
-        record_time = now_micros()
-        work.batches.append((start, len(chunk.events), record_time, prepare_rows(chunk, record_time)))
-    return work
-
-
-def _prepare_remote(
-    payload: bytes, prefixes: dict[str, str], extra: list[Any], record_time: int
-) -> PreparedRows:
-    """Worker side, for one batch of a large file: the events come as JSON bytes (cheaper to move between
-    processes than pickled dicts); the rows go back as plain tuples (cheap to unpickle)."""
-    return prepare_rows(DocumentParts(orjson.loads(payload), prefixes, extra), record_time)
-
-
-def _worker_context() -> Any:
-    """Workers come from a fork server (a clean, single-threaded process with lotline loaded), never forked
-    from this process: it runs a writer thread, and forking a threaded process can copy a held lock."""
-    context = get_context("forkserver")
-    context.set_forkserver_preload(["lotline.importer"])
-    return context
 
 
 def default_workers() -> int:
     return max(1, min(4, (os.cpu_count() or 1)))
 
 
+Progress = Callable[[Path, int, int], Any]
+
+
 def import_files(
     engine: Engine,
     files: Iterable[Path],
     *,
-    on_progress: Callable[[Path, int, int], Any] | None = None,
+    on_progress: Progress | None = None,
     batch_size: int = BATCH,
     workers: int | None = None,
+    whole_file: int = WHOLE_FILE,
 ) -> ImportSummary:
     """Import every file. Valid events are stored, duplicates skipped, invalid ones reported (proceed).
 
     `on_progress(file, events_done_in_batch, bytes_done_for_file)` is called after each batch.
-    `workers` = 0 prepares in this process (what small imports and tests use).
+    `workers` = 0 prepares in this process (what small imports and tests use). Workers read files of up
+    to `whole_file` bytes themselves; larger ones are parsed here and sent to them in batches.
     """
     files = list(files)
     summary = ImportSummary()
     n_workers = default_workers() if workers is None else workers
     if workers is None and sum(f.stat().st_size for f in files) < 2_000_000:
         n_workers = 0  # not worth starting processes for a few documents
-    pool = ProcessPoolExecutor(n_workers, mp_context=_worker_context()) if n_workers else None
-    try:
-        work = _work(files, summary, batch_size, pool, on_progress)
-        if pool is None:
-            for item in work:
-                _write_all(engine, item, summary, on_progress)
-        else:
-            _pipelined(engine, work, summary, on_progress)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    writer = _Writer(engine, summary, on_progress)
+    if not n_workers:
+        for path in files:
+            size = path.stat().st_size
+            writer.file(path, size, prepare_file(read_file, path, batch_size))
+    else:
+        _with_workers(files, n_workers, batch_size, whole_file, writer)
     return summary
 
 
-# Work items in file order: a batch, or a whole file being prepared by a worker.
-_Work = _Batch | tuple[Path, int, "Future[_FileWork]"] | tuple[Path, int, "Future[PreparedRows]", _Batch]
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """Work handed to the pool, in file order: a whole file, or one batch of a large file (`part`)."""
+
+    id: int
+    path: Path
+    size: int
+    part: bool = False
+    last: bool = True  # the last unit of its file
+    rejection: str | None = None  # the file could not be read (large files, read here)
 
 
-def _pipelined(
-    engine: Engine,
-    work: Iterator[_Work],
-    summary: ImportSummary,
-    on_progress: Callable[[Path, int, int], Any] | None,
+def _with_workers(
+    files: list[Path], n_workers: int, batch_size: int, whole_file: int, writer: _Writer
 ) -> None:
-    """Hand out work here while a writer thread stores the results in order. SQLite releases the GIL
-    while it inserts, so this thread's work overlaps the writes; the bounded queue keeps memory flat."""
-    queue: Queue[_Work | None] = Queue(maxsize=_IN_FLIGHT)
-    failures: list[BaseException] = []
+    """A feeder thread hands out units (parsing large files itself) at most `ahead` units in front of the
+    writer, which stores each unit's results in order as they stream back."""
+    pool = StreamPool(n_workers)
+    ahead = threading.Semaphore(n_workers + 2)  # bounds memory: results of units not yet written
+    units: Queue[_Unit | BaseException | None] = Queue()
+    stop = threading.Event()
 
-    def write_all() -> None:
+    def feed() -> None:
         try:
-            while (item := queue.get()) is not None:
-                _write_all(engine, item, summary, on_progress)
-        except BaseException as exc:  # reported to the caller below
-            failures.append(exc)
-            while queue.get() is not None:  # keep the reader from blocking on a full queue
-                pass
+            for unit in _units(files, batch_size, whole_file, pool, ahead, stop):
+                units.put(unit)
+        except BaseException as exc:  # reported by the writer
+            units.put(exc)
+        units.put(None)
 
-    writer = Thread(target=write_all, name="lotline-import-writer")
-    writer.start()
+    feeder = threading.Thread(target=feed, name="lotline-import-feeder", daemon=True)
+    feeder.start()
     try:
-        for item in work:
-            if failures:
-                break
-            queue.put(item)
+        while (unit := units.get()) is not None:
+            if isinstance(unit, BaseException):
+                raise unit
+            if unit.rejection is not None:
+                writer.file(unit.path, unit.size, iter([Done(0, unit.rejection)]))
+                continue
+            if not unit.part:
+                writer.file(unit.path, unit.size, pool.results(unit.id))
+            else:  # one batch of a large file: the file is counted once, at its last batch
+                for result in pool.results(unit.id):
+                    if isinstance(result, Batch):
+                        writer.batch(unit.path, unit.size, result)
+                    elif unit.last:
+                        writer.summary.files += 1
+            ahead.release()
     finally:
-        queue.put(None)
-        writer.join()
-    if failures:
-        raise failures[0]
+        stop.set()
+        ahead.release(n_workers + 2)  # unblock the feeder
+        feeder.join(timeout=10)
+        pool.close()
 
 
-def _work(
+def _units(
     files: list[Path],
-    summary: ImportSummary,
     batch_size: int,
-    pool: ProcessPoolExecutor | None,
-    on_progress: Callable[[Path, int, int], Any] | None,
-) -> Iterator[_Work]:
+    whole_file: int,
+    pool: StreamPool,
+    ahead: threading.Semaphore,
+    stop: threading.Event,
+) -> Iterator[_Unit]:
+    unit_id = 0
     for path in files:
         size = path.stat().st_size
-        if pool is not None and size <= WHOLE_FILE:
-            yield (path, size, pool.submit(_prepare_file, path, batch_size))
+        if size <= whole_file:
+            ahead.acquire()
+            if stop.is_set():
+                return
+            pool.submit_file(unit_id, read_file, path, batch_size)
+            yield _Unit(unit_id, path, size)
+            unit_id += 1
             continue
-        summary.files += 1
         try:
-            parts = _read(path)
+            parts = read_file(path)
         except (DocumentError, ValidationError) as exc:
-            summary.rejections.append(Rejection(str(path), None, str(exc)))
-            if on_progress:
-                on_progress(path, 0, size)
+            yield _Unit(-1, path, size, rejection=str(exc))
             continue
-        if not parts.events and on_progress:
-            on_progress(path, 0, size)
-        for start in range(0, len(parts.events), batch_size):
-            events = parts.events[start : start + batch_size]
-            record_time = now_micros()
-            total = len(parts.events)
-            if pool is not None:
-                payload = orjson.dumps(events)
-                future = pool.submit(
-                    _prepare_remote, payload, parts.prefixes, parts.extra_context, record_time
-                )
-                yield (
-                    path,
-                    size,
-                    future,
-                    _Batch(path, start, len(events), size, total, record_time, ([], [])),
-                )
-            else:
-                rows = prepare_rows(DocumentParts(events, parts.prefixes, parts.extra_context), record_time)
-                yield _Batch(path, start, len(events), size, total, record_time, rows)
+        starts = range(0, len(parts.events), batch_size) or range(0, 1)
+        for start in starts:
+            ahead.acquire()
+            if stop.is_set():
+                return
+            count = min(batch_size, len(parts.events) - start)
+            pool.submit_batch(unit_id, parts, start, count, now_micros())
+            yield _Unit(unit_id, path, size, part=True, last=start == starts[-1])
+            unit_id += 1
 
 
-def _write_all(
-    engine: Engine, item: _Work, summary: ImportSummary, on_progress: Callable[[Path, int, int], Any] | None
-) -> None:
-    if isinstance(item, _Batch):
-        _write(engine, item, summary, on_progress)
-    elif len(item) == 4:
-        _, _, future, batch = item
-        batch.prepared = future.result()
-        _write(engine, batch, summary, on_progress)
-    else:
-        path, size, file_future = item
-        summary.files += 1
-        done = file_future.result()
-        if done.rejection is not None:
-            summary.rejections.append(Rejection(str(path), None, done.rejection))
-        if not done.batches and on_progress:
-            on_progress(path, 0, size)
-        for start, count, record_time, rows in done.batches:
-            _write(
-                engine, _Batch(path, start, count, size, done.total, record_time, rows), summary, on_progress
-            )
+class _Writer:
+    """Stores prepared batches and keeps the summary."""
 
+    def __init__(self, engine: Engine, summary: ImportSummary, on_progress: Progress | None) -> None:
+        self.engine, self.summary, self.on_progress = engine, summary, on_progress
 
-def _write(
-    engine: Engine, batch: _Batch, summary: ImportSummary, on_progress: Callable[[Path, int, int], Any] | None
-) -> None:
-    before = summary.stored
-    provenance = Provenance("import", source_message_id=batch.path.name)
-    outcome = store_rows(engine, batch.count, batch.prepared, provenance, PROCEED, batch.record_time)
-    _account(summary, outcome, str(batch.path), batch.start)
-    _refresh_statistics(engine, before, summary.stored)
-    if on_progress:
-        done = batch.start + batch.count
-        on_progress(batch.path, batch.count, batch.file_size * done // max(batch.file_total, 1))
+    def file(self, path: Path, size: int, results: Iterator[Result]) -> None:
+        """Store a file's batches as they come; its Done says whether the file was rejected whole."""
+        self.summary.files += 1
+        wrote = False
+        for result in results:
+            if isinstance(result, Done):
+                if result.rejection is not None:
+                    self.summary.rejections.append(Rejection(str(path), None, result.rejection))
+                if self.on_progress and not wrote:
+                    self.on_progress(path, 0, size)
+                return
+            self.batch(path, size, result)
+            wrote = True
+
+    def batch(self, path: Path, size: int, batch: Batch) -> None:
+        summary = self.summary
+        before = summary.stored
+        provenance = Provenance("import", source_message_id=path.name)
+        outcome = store_rows(self.engine, batch.count, batch.rows, provenance, PROCEED, batch.record_time)
+        _account(summary, outcome, str(path), batch.start)
+        _refresh_statistics(self.engine, before, summary.stored)
+        if self.on_progress:
+            done = batch.start + batch.count
+            self.on_progress(path, batch.count, size * done // max(batch.total, 1))
 
 
 def _refresh_statistics(engine: Engine, before: int, after: int) -> None:
