@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DB     ?= sqlite:///var/lotline.db
 
-.PHONY: install demo test lint typecheck unit bench clean
+.PHONY: install demo test lint typecheck unit bench clean lock
 
 install: $(STAMP)
 
@@ -33,6 +33,11 @@ test: lint typecheck unit
 
 bench: install
 	$(BIN)/python benchmarks/capture.py
+
+# Recompile the lock (hashes, every extra) after changing the dependencies in pyproject.toml. Needs uv.
+lock:
+	uv pip compile pyproject.toml $(foreach x,postgres mqtt opcua mariadb edi workflows dev,--extra $(x)) \
+		--python-version 3.11 --generate-hashes -o requirements.lock
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
