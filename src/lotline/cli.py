@@ -311,11 +311,13 @@ def _register_commands() -> None:
     from lotline.commands.dlq import dlq_app
     from lotline.commands.mapping import app as mapping_app
     from lotline.commands.recall import recall as recall_command
+    from lotline.commands.sim import sim_app
 
     app.command("check")(check_command)
     app.command("recall")(recall_command)
     app.add_typer(mapping_app, name="mapping")
     app.add_typer(dlq_app, name="dlq")
+    app.add_typer(sim_app, name="sim")
 
 
 _register_commands()
