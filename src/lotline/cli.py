@@ -309,6 +309,7 @@ def demo(
 def _register_commands() -> None:
     from lotline.commands.check import check as check_command
     from lotline.commands.dlq import dlq_app
+    from lotline.commands.edi import edi_app
     from lotline.commands.mapping import app as mapping_app
     from lotline.commands.recall import recall as recall_command
     from lotline.commands.sim import sim_app
@@ -318,6 +319,7 @@ def _register_commands() -> None:
     app.add_typer(mapping_app, name="mapping")
     app.add_typer(dlq_app, name="dlq")
     app.add_typer(sim_app, name="sim")
+    app.add_typer(edi_app, name="edi")
 
 
 _register_commands()
