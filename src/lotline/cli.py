@@ -45,16 +45,35 @@ def _main(
 @app.command()
 def serve(
     db: DbOption = None,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [default: 127.0.0.1].", show_default=False)
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on [default: 8000].", show_default=False)
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Configuration file (docs/config.md): also run its connectors, mappings and runner; "
+            "its database and server settings apply unless --db, --host or --port are given.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Serve the EPCIS 2.0 REST API (at /epcis) and /health.
+    """Serve the EPCIS 2.0 REST API (at /epcis), lotline's API (at /api/v1) and /health; with --config,
+    also read the configured connectors and store their events (SIGINT/SIGTERM stop it gracefully).
 
-    Example: lotline serve --db sqlite:///var/lotline.db --port 8000
+    Example: lotline serve --config examples/two-line-plant/lotline.yaml
     """
+    if config is not None:
+        from lotline.commands.serve import serve_config
+
+        serve_config(config, db, host, port)
+        return
     from lotline.api.app import serve as run
 
-    run(open_db(db), host, port)
+    run(open_db(db), "127.0.0.1" if host is None else host, 8000 if port is None else port)
 
 
 @app.command("import")
@@ -308,6 +327,7 @@ def demo(
 
 def _register_commands() -> None:
     from lotline.commands.check import check as check_command
+    from lotline.commands.config import app as config_app
     from lotline.commands.dlq import dlq_app
     from lotline.commands.edi import edi_app
     from lotline.commands.mapping import app as mapping_app
@@ -318,8 +338,9 @@ def _register_commands() -> None:
     app.command("recall")(recall_command)
     app.add_typer(mapping_app, name="mapping")
     app.add_typer(dlq_app, name="dlq")
-    app.add_typer(sim_app, name="sim")
     app.add_typer(edi_app, name="edi")
+    app.add_typer(config_app, name="config")
+    app.add_typer(sim_app, name="sim")
 
 
 _register_commands()

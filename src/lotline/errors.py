@@ -9,6 +9,7 @@ LotlineError
 ├── StateConflict          the resource exists but its state forbids the operation (replay a discarded letter)
 ├── DuplicateEvent         an event whose hash is already stored
 ├── MappingError           a mapping file is invalid, or mapping a message failed (which mapping, where, why)
+├── ConfigError            a configuration file is invalid (every problem with its file:line:col and field)
 └── AuthError              missing, unknown or revoked API key (401)
     └── ScopeError         a valid key without the scope the operation needs (403)
 """
@@ -82,6 +83,14 @@ class MappingError(LotlineError):
     ) -> None:
         super().__init__(message)
         self.mapping, self.rule, self.field, self.location = mapping, rule, field, location
+
+
+class ConfigError(LotlineError):
+    """A configuration file is invalid: `problems` lists each one as `file:line:col: field: what to fix`."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 class AuthError(LotlineError):

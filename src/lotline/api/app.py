@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Engine, text
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from lotline import __version__
-from lotline.api import completeness, dlq, epcis, recall, trace
+from lotline.api import completeness, dlq, epcis, operational, recall, trace
 from lotline.api.auth import AuthMiddleware
 from lotline.api.problems import (
     IMPLEMENTATION,
@@ -39,20 +41,33 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.include_router(completeness.router)
     app.include_router(recall.router)
     app.include_router(dlq.router)
+    app.include_router(operational.router)  # /api/v1/operational-events, /api/v1/events/{id}/provenance
     app.add_api_route("/health", health, methods=["GET"], summary="Liveness and readiness (no auth)")
     app.add_middleware(AuthMiddleware, engine=engine)
     _error_handlers(app)
     return app
 
 
-def health(request: Request) -> Response:
+async def health(request: Request) -> Response:
     engine: Engine = request.app.state.engine
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        await run_in_threadpool(_ping, engine)
     except Exception as exc:  # the database is down: not ready
         return problem(503, IMPLEMENTATION, "Not ready", f"the database is unreachable: {type(exc).__name__}")
-    return Response(b'{"status":"ok","database":"ok"}', media_type="application/json")
+    runtime = getattr(request.app.state, "runtime", None)  # set by `serve --config` (lotline.api.service)
+    if runtime is None:
+        return Response(b'{"status":"ok","database":"ok"}', media_type="application/json")
+    ready, report = await runtime.health()
+    degraded = any(not c["ok"] for c in report["connectors"].values())
+    body = {"status": "degraded" if ready and degraded else "ok" if ready else "not ready", "database": "ok"}
+    return Response(
+        orjson.dumps({**body, **report}), status_code=200 if ready else 503, media_type="application/json"
+    )
+
+
+def _ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 def _error_handlers(app: FastAPI) -> None:

@@ -2,7 +2,8 @@
 
 A message read from a source is `received`; it is then a `redelivered` duplicate (its (source, message id)
 is already in the inbox), or it goes through the pipeline and its events are `stored` or `duplicates`
-(same event hash already stored), or the message is `dead_lettered`.
+(same event hash already stored), or the message is `dead_lettered`. Events are EPCIS events and
+operational events alike (an operational event is a duplicate when its envelope id is already stored).
 """
 
 from __future__ import annotations

@@ -1,9 +1,14 @@
 """The pure stages between the inbox and the store: map, then validate + identify + hash.
 
-`run_stages(message, mapper)` is a function of its inputs only, so it can be tested from golden files and
+`stage(message, mapper)` is a function of its inputs only, so it can be tested from golden files and
 run in a worker thread. The failing stage is named in the result; the runner parks such a message in
 the dead-letter store. Dedupe (same event hash) and the write are the store stage, done by the runner
 for the whole batch in one transaction.
+
+A mapper may return EPCIS events and CloudEvents-wrapped operational events (`lotline.mapping`): they
+are split here, EPCIS events prepared, envelopes checked. A mapper that can say which mapping takes a
+message (`mapper_for(message)`, like `lotline.mapping.MappingSet`) or that is one mapping (`name` and
+`version`, like `lotline.mapping.Mapper`) has its `name@version` kept in the provenance of every event.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from lotline.connectors.base import Message
 from lotline.connectors.wrappers.deadletter import describe
 from lotline.epcis.document import document_events, extra_context
 from lotline.epcis.hashing import context_prefixes
+from lotline.model.envelope import CloudEvent
 from lotline.pipeline.prepare import PreparedEvent, prepare_event
 
 # Turns one source message into EPCIS 2.0 event objects (JSON-LD dicts). `lotline.mapping` provides them;
@@ -37,23 +43,56 @@ class Failed:
     error: str
 
 
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """What one message became: prepared EPCIS events, operational envelopes (JSON objects), the mapping
+    that made them (`name@version`, None for a plain function) and the plant it was loaded for."""
+
+    events: list[PreparedEvent]
+    operational: list[dict[str, Any]]
+    mapping: str | None = None
+    plant: str | None = None
+
+
 def run_stages(message: Message, mapper: Mapper) -> list[PreparedEvent] | Failed:
+    """The prepared EPCIS events of `stage` (operational events are left out: use `stage` for them)."""
+    result = stage(message, mapper)
+    return result if isinstance(result, Failed) else result.events
+
+
+def stage(message: Message, mapper: Mapper) -> Staged | Failed:
     """Map the message and prepare every event it yields; the first failure fails the whole message (its
     events are one unit: a half-mapped message would be a hole in the genealogy)."""
+    label: str | None = None
+    plant: str | None = None
     try:
-        produced = mapper(message)
+        chosen: Any = mapper
+        mapper_for = getattr(mapper, "mapper_for", None)
+        if callable(mapper_for):
+            chosen = mapper_for(message)
+        if isinstance(getattr(chosen, "name", None), str) and hasattr(chosen, "version"):
+            label = f"{chosen.name}@{chosen.version}"
+            plant = getattr(chosen, "plant", None)
+        produced = chosen(message)
     except Exception as exc:
         return Failed(MAP, describe(exc))
     prepared: list[PreparedEvent] = []
+    operational: list[dict[str, Any]] = []
     for position, event in enumerate(produced):
+        where = f"event {position}: " if len(produced) > 1 else ""
+        if isinstance(event, Mapping) and "specversion" in event:  # a CloudEvents envelope
+            try:
+                operational.append(CloudEvent.model_validate(event).to_json())
+            except ValueError as exc:
+                return Failed(VALIDATE, where + f"invalid CloudEvents envelope: {exc}")
+            continue
         body: Any = dict(event) if isinstance(event, Mapping) else event
         context = body.pop("@context", None) if isinstance(body, dict) else None
         result = prepare_event(body, context_prefixes(context), extra_context(context) if context else ())
         if not isinstance(result, PreparedEvent):
-            where = f"event {position}: " if len(produced) > 1 else ""
             return Failed(VALIDATE, where + "; ".join(str(issue) for issue in result))
         prepared.append(result)
-    return prepared
+    return Staged(prepared, operational, label, plant)
 
 
 def epcis_json(message: Message) -> list[dict[str, Any]]:

@@ -18,12 +18,26 @@ _CHUNK = 500  # bound on IN (...) lists
 
 @dataclass(frozen=True, slots=True)
 class Provenance:
-    """Where stored events came from."""
+    """Where stored events came from. The fields after `source_message_id` are set for connector events
+    (the design's per-event provenance); REST captures and imports leave them unset."""
 
-    interface: str  # "rest", "import", ...
+    interface: str  # "rest", "import", "connector", ...
     key_id: str | None = None
     capture_id: str | None = None
     source_message_id: str | None = None
+    source: str | None = None  # the source system: the connector's configured name
+    plant: str | None = None
+    received_time: int | None = None  # microseconds, when the connector read the message
+    mapping: str | None = None  # name@version of the mapping that produced the event
+    correlation_id: str | None = None  # follows an order or lot across systems
+
+    @property
+    def detailed(self) -> bool:
+        """Whether any per-event field is set (else the insert leaves those columns out, as before)."""
+        return any(
+            v is not None
+            for v in (self.source, self.plant, self.received_time, self.mapping, self.correlation_id)
+        )
 
 
 @dataclass(slots=True)
@@ -43,14 +57,16 @@ def write_events(
     record_time: int,
     *,
     all_or_nothing: bool = True,
+    per_row: Sequence[Provenance] | None = None,
 ) -> WriteResult:
     """Store the events in one transaction.
 
     An event whose hash is stored already is a duplicate (skipped, reported). An eventID that is already
     used by a different event is a conflict; with `all_or_nothing` a conflict stores nothing at all.
+    `per_row`, when given, is one provenance per event and replaces `provenance` (connector events).
     """
     rows = [p.row(record_time) for p in prepared]
-    return write_rows(engine, rows, provenance, record_time, all_or_nothing=all_or_nothing)
+    return write_rows(engine, rows, provenance, record_time, all_or_nothing=all_or_nothing, per_row=per_row)
 
 
 def write_rows(
@@ -60,17 +76,35 @@ def write_rows(
     record_time: int,
     *,
     all_or_nothing: bool = True,
+    per_row: Sequence[Provenance] | None = None,
 ) -> WriteResult:
     """`write_events` for events already in row form (`PreparedEvent.row`), as worker processes send them."""
     with writer(engine).begin() as conn:
-        result = classify(conn, [(r[0], r[1], r[10]) for r in rows])  # see EventRow for the positions
-        if result.conflicts and all_or_nothing:
-            result.stored.clear()
-            result.committed = False
-            return result
-        if result.stored:
-            _insert(conn, [rows[i] for i in result.stored], provenance, record_time)
+        return write_rows_on(
+            conn, rows, provenance, record_time, all_or_nothing=all_or_nothing, per_row=per_row
+        )
+
+
+def write_rows_on(
+    conn: Connection,
+    rows: Sequence[EventRow],
+    provenance: Provenance,
+    record_time: int,
+    *,
+    all_or_nothing: bool = True,
+    per_row: Sequence[Provenance] | None = None,
+) -> WriteResult:
+    """`write_rows` inside the caller's (write) transaction, so other rows can be stored atomically with
+    the events (the runner stores a batch's operational events this way)."""
+    result = classify(conn, [(r[0], r[1], r[10]) for r in rows])  # see EventRow for the positions
+    if result.conflicts and all_or_nothing:
+        result.stored.clear()
+        result.committed = False
         return result
+    if result.stored:
+        chosen = None if per_row is None else [per_row[i] for i in result.stored]
+        _insert(conn, [rows[i] for i in result.stored], provenance, record_time, chosen)
+    return result
 
 
 def classify(conn: Connection, identities: Sequence[tuple[str, str, bool]]) -> WriteResult:
@@ -139,25 +173,59 @@ EVENT_COLUMNS = (
     "key_id",
     "source_message_id",
 )
+# Written only when some event carries them (connector events): the bulk import path binds none of them.
+DETAIL_COLUMNS = ("source", "plant", "received_time", "mapping", "correlation_id")
 
 
-def _insert(conn: Connection, rows: Sequence[EventRow], provenance: Provenance, record_time: int) -> None:
+def _insert(
+    conn: Connection,
+    rows: Sequence[EventRow],
+    provenance: Provenance,
+    record_time: int,
+    per_row: Sequence[Provenance] | None = None,
+) -> None:
     """Bulk insert through the driver's executemany (SQLAlchemy's per-row parameter processing costs more
     than the insert itself at capture speed). Primary keys are allocated first, so the identifier and
-    reference rows can name their event without RETURNING."""
+    reference rows can name their event without RETURNING. One provenance for the batch (imports, REST)
+    costs nothing per row; `per_row` (connector events) adds one tuple per row."""
     ids = allocate_ids(conn, len(rows))
-    p = provenance
-    tail = (record_time, p.capture_id, p.interface, p.key_id, p.source_message_id)
-    event_rows = [(pk, *row[:12], *tail) for pk, row in zip(ids, rows, strict=True)]
+    columns: Sequence[str] = EVENT_COLUMNS
+    if per_row is None and not provenance.detailed:
+        p = provenance
+        tail = (record_time, p.capture_id, p.interface, p.key_id, p.source_message_id)
+        event_rows = [(pk, *row[:12], *tail) for pk, row in zip(ids, rows, strict=True)]
+    else:
+        columns = EVENT_COLUMNS + DETAIL_COLUMNS
+        tails = [_tail(p, record_time) for p in per_row] if per_row is not None else None
+        same = _tail(provenance, record_time)
+        event_rows = [
+            (pk, *row[:12], *(tails[i] if tails is not None else same))
+            for i, (pk, row) in enumerate(zip(ids, rows, strict=True))
+        ]
     epc_rows = [(key, role, pk, raw) for pk, row in zip(ids, rows, strict=True) for role, key, raw in row[12]]
     ref_rows = [
         (kind, kind_type, value, pk, raw)
         for pk, row in zip(ids, rows, strict=True)
         for kind, kind_type, value, raw in row[13]
     ]
-    _executemany(conn, "events", EVENT_COLUMNS, event_rows)
+    _executemany(conn, "events", columns, event_rows)
     _executemany(conn, "event_epcs", ("key", "role", "event", "raw"), epc_rows)
     _executemany(conn, "event_refs", ("kind", "type", "value", "event", "raw"), ref_rows)
+
+
+def _tail(p: Provenance, record_time: int) -> tuple[Any, ...]:
+    return (
+        record_time,
+        p.capture_id,
+        p.interface,
+        p.key_id,
+        p.source_message_id,
+        p.source,
+        p.plant,
+        p.received_time,
+        p.mapping,
+        p.correlation_id,
+    )
 
 
 def allocate_ids(conn: Connection, count: int) -> list[int]:

@@ -61,6 +61,12 @@ events = Table(
     Column("interface", String(32), nullable=False),
     Column("key_id", String(64)),
     Column("source_message_id", String(512)),
+    # per-event provenance of connector events (migration 0004); NULL for REST captures and imports
+    Column("source", String(200)),  # the source system: the connector's configured name
+    Column("plant", String(64)),
+    Column("received_time", BigInteger),  # when the connector read the message
+    Column("mapping", String(200)),  # name@version of the mapping that produced the event
+    Column("correlation_id", String(512)),  # follows an order or lot across systems
     UniqueConstraint("event_hash", "error_declared"),
     Index(None, "event_id"),
     Index(None, "event_time"),
@@ -76,6 +82,12 @@ events = Table(
         "transformation_id",
         sqlite_where=text("transformation_id IS NOT NULL"),
         postgresql_where=text("transformation_id IS NOT NULL"),
+    ),
+    Index(
+        None,
+        "correlation_id",
+        sqlite_where=text("correlation_id IS NOT NULL"),
+        postgresql_where=text("correlation_id IS NOT NULL"),
     ),
 )
 
@@ -229,4 +241,33 @@ xref_source_ids = Table(
     Column("identity", String(512), ForeignKey("xref_identities.id"), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Index(None, "identity"),
+)
+
+# --- operational events (migration 0004) -------------------------------------------------------------------
+# The CloudEvents-wrapped operational events (ISA-95: order status, operation confirmation, equipment state,
+# quality disposition) that mappings produce beside EPCIS events (lotline.store.operational).
+
+operational_events = Table(
+    "operational_events",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    # deterministic per source message and output, so a redelivered message is stored once
+    Column("envelope_id", String(200), nullable=False),
+    Column("type", String(128), nullable=False),
+    Column("source", String(512), nullable=False),
+    Column("subject", String(512)),
+    Column("time", BigInteger, nullable=False),
+    Column("plant", String(64)),
+    Column("correlation_id", String(512)),
+    Column("traceparent", String(64)),
+    Column("data", Text, nullable=False),  # JSON object
+    Column("source_message_id", String(512)),
+    Column("mapping", String(200)),
+    Column("received_time", BigInteger),
+    Column("record_time", BigInteger, nullable=False),
+    UniqueConstraint("envelope_id"),
+    Index(None, "time"),
+    Index(None, "type", "time"),
+    Index(None, "plant", "time"),
+    Index(None, "correlation_id"),
 )
