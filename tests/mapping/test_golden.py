@@ -1,4 +1,5 @@
-"""Golden tests: for each folder in golden/, mapping.yaml applied to input.json gives expected.json.
+"""Golden tests: for each folder in golden/, mapping.yaml applied to input.json (or input.xml) gives
+expected.json.
 
 An optional case.yaml sets the message (topic, source, plant, headers). Every EPCIS event produced must
 pass lotline's capture validation; every operational event must be a valid CloudEvents envelope around a
@@ -30,10 +31,12 @@ def message_for(case: Path) -> tuple[Message, str | None]:
     meta: dict[str, Any] = {}
     if (case / "case.yaml").is_file():
         meta = yaml.safe_load((case / "case.yaml").read_text(encoding="utf-8"))
+    # input.json, or input.xml (with `content-type: application/xml` in case.yaml's headers)
+    payload = next(p for p in (case / "input.json", case / "input.xml") if p.is_file())
     message = Message(
         source=meta.get("source", "test"),
-        message_id=f"{case.name}/input.json",
-        payload=(case / "input.json").read_bytes(),
+        message_id=f"{case.name}/{payload.name}",
+        payload=payload.read_bytes(),
         topic=meta.get("topic", ""),
         headers=meta.get("headers", {}),
         received_at=RECEIVED_AT,

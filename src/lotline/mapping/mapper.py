@@ -22,10 +22,12 @@ from typing import Any
 
 import orjson
 import pydantic
+from lxml import etree
 
 from lotline.connectors.base import Message
 from lotline.epcis.timefmt import format_time
 from lotline.errors import MappingError
+from lotline.mapping.b2mml import is_xml, xml_to_dict
 from lotline.mapping.expr import UNDEFINED, Expr
 from lotline.mapping.source import locate
 from lotline.mapping.template import Node
@@ -118,6 +120,15 @@ class Mapper:
     # --- internals ----------------------------------------------------------------------------------
 
     def _decode(self, message: Message) -> Any:
+        if is_xml(message.headers.get("content-type")):  # e.g. B2MML from the files connector
+            try:
+                return xml_to_dict(message.payload)
+            except etree.XMLSyntaxError as exc:
+                raise MappingError(
+                    f"mapping {self.name} v{self.version}: the payload of {message.message_id} is not "
+                    f"well-formed XML: {exc}",
+                    mapping=self.name,
+                ) from None
         try:
             return orjson.loads(message.payload)
         except orjson.JSONDecodeError as exc:

@@ -271,3 +271,15 @@ operational_events = Table(
     Index(None, "plant", "time"),
     Index(None, "correlation_id"),
 )
+
+# --- source positions (migration 0005) ---------------------------------------------------------------------
+# Where a polling source (SQL polling) has got to: advanced when lotline acknowledges a row, so a restarted
+# source resumes right after the last row kept (lotline.store.positions).
+
+source_positions = Table(
+    "source_positions",
+    metadata,
+    Column("source", String(200), primary_key=True),  # the source's configured name
+    Column("position", Text, nullable=False),  # JSON object, defined by the source kind
+    Column("updated_at", BigInteger, nullable=False),
+)
