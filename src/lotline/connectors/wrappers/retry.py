@@ -55,6 +55,15 @@ class RetryPolicy:
         """Full jitter: uniform between 0 and the cap."""
         return rand() * self.cap(attempt)
 
+    def wait(self, attempt: int, error: BaseException | None, rand: Random = random.random) -> float:
+        """The wait after failed attempt `attempt`: full jitter, but never less than the error's own
+        `retry_after` hint (an HTTP 429/503 Retry-After, in seconds), itself capped at `max_delay`."""
+        delay = self.delay(attempt, rand)
+        hint = getattr(error, "retry_after", None)
+        if isinstance(hint, int | float) and hint > 0:
+            delay = max(delay, min(float(hint), self.max_delay))
+        return delay
+
     def is_retryable(self, error: BaseException) -> bool:
         return isinstance(error, self.retryable)
 
@@ -79,7 +88,7 @@ async def retry(
                 raise
             if attempt >= policy.max_attempts:
                 raise RetryExhausted(attempt, error) from error
-            wait = policy.delay(attempt, rand)
+            wait = policy.wait(attempt, error, rand)
             if on_retry is not None:
                 on_retry(attempt, error, wait)
             await sleep(wait)

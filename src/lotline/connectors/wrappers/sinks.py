@@ -63,7 +63,8 @@ class BreakerSink(_Wrapper):
 
 
 class RetryingSink(_Wrapper):
-    """Retries transient errors, and keys the target reported failed, with backoff and jitter.
+    """Retries transient errors, and keys the target reported failed, with backoff and jitter (never
+    sooner than an error's `retry_after` hint, e.g. an HTTP Retry-After).
 
     After the last attempt the remaining keys are reported failed with the reason and the attempt count.
     """
@@ -90,12 +91,14 @@ class RetryingSink(_Wrapper):
         for attempt in range(1, self.policy.max_attempts + 1):
             for item in pending:
                 self.attempts[item.key] = attempt
+            last_error: BaseException | None = None
             try:
                 result = await self.inner.send(pending)
             except Exception as error:
                 if not self.policy.is_retryable(error):
                     raise
                 failed = {item.key: describe(error) for item in pending}
+                last_error = error
             else:
                 delivered.extend(result.delivered)
                 failed = dict(result.failed)
@@ -103,7 +106,7 @@ class RetryingSink(_Wrapper):
             if not pending:
                 break
             if attempt < self.policy.max_attempts:
-                await self._sleep(self.policy.delay(attempt, self._rand))
+                await self._sleep(self.policy.wait(attempt, last_error, self._rand))
         return SendResult(tuple(delivered), failed)
 
 
