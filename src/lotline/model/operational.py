@@ -85,6 +85,9 @@ class OperationConfirmation(OperationalEvent):
     uom: str | None = None
     lot: str | None = Field(default=None, description="Enterprise identity of the lot produced, if any.")
     final: bool = Field(default=False, description="True when this confirmation completes the operation.")
+    periodStart: AwareDatetime | None = Field(
+        default=None, description="Start of the counting interval the quantities cover (`time` is its end)."
+    )
 
 
 class EquipmentStatus(StrEnum):
@@ -108,6 +111,10 @@ class EquipmentState(OperationalEvent):
     equipment: str = Field(min_length=1)
     state: EquipmentStatus
     reason: str | None = Field(default=None, description="Downtime or stop reason code.")
+    periodStart: AwareDatetime | None = Field(
+        default=None, description="When a period ends (e.g. a downtime): when it began (`time` is its end)."
+    )
+    durationSeconds: float | None = Field(default=None, ge=0, description="Length of that period.")
     counters: dict[str, float] = Field(default_factory=dict, description="e.g. good, reject, speed.")
 
 
