@@ -56,6 +56,7 @@ class Graph:
         self.aggregations: dict[int, list[int]] = defaultdict(list)
         self.parents_of: dict[int, set[int]] = defaultdict(set)  # child -> parents it was ever added to
         self._spans: dict[int, list[Span]] = {}
+        self._spans_by_child: dict[int, dict[int, list[Span]]] = {}  # parent -> child -> its spans
         # movements: node -> events (pk) that moved it directly
         self.shipments: dict[int, list[int]] = defaultdict(list)
         self.receipts: dict[int, list[int]] = defaultdict(list)
@@ -77,6 +78,7 @@ class Graph:
         if event.declared:
             self.declared.add(event.event_id)
             self._spans.clear()
+            self._spans_by_child.clear()
             return  # a declaration contributes nothing itself: it silences the event it declares
         self.events[event.pk] = event
         self.by_event_id[event.event_id].append(event.pk)
@@ -101,6 +103,7 @@ class Graph:
             for key, raw in event.keys(CHILD_ROLES):
                 self.parents_of[self.node(key, raw)].add(p)
             self._spans.pop(p, None)
+            self._spans_by_child.pop(p, None)
         shipment, receipt = event.is_shipment, event.is_receipt
         if shipment or receipt:
             for key, raw in event.moved():
@@ -153,7 +156,18 @@ class Graph:
         return spans
 
     def containers_of(self, child: int) -> list[Span]:
-        return [span for p in self.parents_of.get(child, ()) for span in self.spans(p) if span.child == child]
+        """The spans in which `child` was directly inside a container (a lookup per parent, not a scan of
+        the parent's other children: a case of 24 serials is asked 24 times)."""
+        found: list[Span] = []
+        for parent in self.parents_of.get(child, ()):
+            by_child = self._spans_by_child.get(parent)
+            if by_child is None:
+                by_child = {}
+                for span in self.spans(parent):
+                    by_child.setdefault(span.child, []).append(span)
+                self._spans_by_child[parent] = by_child
+            found.extend(by_child.get(child, ()))
+        return found
 
     def inside(self, parent: int, start: int, end: int) -> list[Nested]:
         """What the parent held during [start, end), nested containers included: one entry per stretch of

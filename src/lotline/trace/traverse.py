@@ -25,6 +25,7 @@ from lotline.store import schema as s
 from lotline.trace.graph import FOREVER, Graph
 
 EVER = (-(2**62), FOREVER)
+_UNSEEN: list[str] = []  # marker: a producing event not looked at yet
 
 
 @dataclass
@@ -62,15 +63,20 @@ class _Walk:
         return self.since <= time < self.until
 
     def push(self, node: int, start: int, end: int, depth: int, path: list[str]) -> None:
+        """Queue `node` for [start, end) unless that stretch was walked already. Paths are shared between
+        siblings and never changed after they are built."""
         if self.max_depth is not None and depth > self.max_depth:
             return
-        spans = self.covered.setdefault(node, [])
-        if any(a <= start and end <= b for a, b in spans):
-            return  # this stretch of time was walked already
-        spans.append((start, end))
-        if node not in self.reached:
+        spans = self.covered.get(node)
+        if spans is None:  # reached for the first time: this path is the one the result gives
+            self.covered[node] = [(start, end)]
             self.reached[node] = (depth, path)
             self.used.update(path)
+        else:
+            for a, b in spans:
+                if a <= start and end <= b:
+                    return  # this stretch of time was walked already
+            spans.append((start, end))
         self.queue.append((node, start, end, depth, path))
 
     def party(self, relation: str, party: str, event_id: str) -> None:
@@ -131,23 +137,29 @@ def forward(
 
 def _forward_step(walk: _Walk, node: int, start: int, end: int, depth: int, path: list[str]) -> None:
     g = walk.graph
+    since, until = walk.since, walk.until
     # 1. made into: outputs of every transformation (group) that consumed it during [start, end)
     for group in g.consumed_by.get(node, ()):
         inputs, outputs = g.groups[group]
-        used = [
-            e
-            for n, pk in inputs
-            if n == node and (e := g.live(pk)) and start <= e.time < end and walk.in_window(e.time)
-        ]
-        if not used:
+        via = None
+        for n, pk in inputs:
+            if n == node and (e := g.live(pk)) and start <= e.time < end and since <= e.time < until:
+                via = e.event_id
+                break
+        if via is None:
             continue
-        via = used[0].event_id
+        steps: dict[int, list[str] | None] = {}  # per producing event: the path its outputs get
         for out, pk in outputs:
-            produced = g.live(pk)
-            if produced is None or not walk.in_window(produced.time):
-                continue
-            step = [via] if produced.event_id == via else [via, produced.event_id]
-            walk.push(out, *EVER, depth + 1, path + step)
+            step = steps.get(pk, _UNSEEN)
+            if step is _UNSEEN:
+                produced = g.live(pk)
+                if produced is None or not since <= produced.time < until:
+                    step = None
+                else:
+                    step = path + ([via] if produced.event_id == via else [via, produced.event_id])
+                steps[pk] = step
+            if step is not None:
+                walk.push(out, *EVER, depth + 1, step)
     # 2. held by: containers, for the part of [start, end) (within the window) it was inside them
     for span in g.containers_of(node):
         lo, hi = max(start, span.start, walk.since), min(end, span.end, walk.until)
