@@ -161,7 +161,10 @@ class FakeOdoo:
         if not rid:
             return False
         record = self.records[model].get(rid, {})
-        return [rid, record.get("complete_name") or record.get("name") or f"{model},{rid}"]
+        name = record.get("complete_name") or record.get("name") or f"{model},{rid}"
+        if model == "product.product" and record.get("default_code"):
+            name = f"[{record['default_code']}] {name}"  # Odoo's product display_name
+        return [rid, name]
 
     def _matches(self, record: dict[str, Any], domain: list[Any]) -> bool:
         for name, op, value in domain:

@@ -64,7 +64,7 @@ def test_the_source_reads_orders_lots_and_receipts_once(fake: FakeOdoo, protocol
         "lots/2@2026-12-01 08:00:00",
     ]
     order = first[0][1]
-    assert order["name"] == "WH/MO/00042" and order["product_id"] == [1, "Syrup 1L"]
+    assert order["name"] == "WH/MO/00042" and order["product_id"] == [1, "[FG-1] Syrup 1L"]
     assert first[1][1]["move_lines"][0]["quantity"] == 500.0
     assert [m for m, _ in second] == ["production_orders/1@2026-12-01 08:00:05"]  # the new version only
     assert third == []
