@@ -91,11 +91,18 @@ def check_erpnext(outcome: support.Outcome, fake: FakeErpNext, engine: sa.Engine
     entries = [e for e in fake.docs["Stock Entry"].values() if e.get("custom_lotline_ref")]
     keys = sorted(e["custom_lotline_ref"] for e in entries)
     assert keys == sorted(c["key"] for c in by_kind["production_confirmation"])  # one entry per confirmation
-    assert all(e["stock_entry_type"] == "Manufacture" and e["work_order"] == order["name"] for e in entries)
+    assert all(e["work_order"] == order["name"] for e in entries)
+    # intermediate operations only consume; the final one is the Manufacture entry that receives the batch
+    final = {c["key"] for c in by_kind["production_confirmation"] if c["final"]}
+    for e in entries:
+        manufacture = e["custom_lotline_ref"] in final
+        assert e["stock_entry_type"] == (
+            "Manufacture" if manufacture else "Material Consumption for Manufacture"
+        )
     assert consumed(fake) == support.expected_consumption(by_kind)  # each consumed batch once, no more
     produced = outcome.order["produced"]
     finished = [row for e in entries for row in e["items"] if row.get("is_finished_item")]
-    assert {row["batch_no"] for row in finished} == {produced}
+    assert {row["batch_no"] for row in finished} == {produced} and len(finished) == 1  # received once
     # the goods receipt of the final confirmation is recognised as done by its Manufacture entry
     assert len(by_kind["goods_receipt"]) == 1 and by_kind["goods_receipt"][0]["lot"] == produced
     for _, _, _, lot, quantity, _, _ in OPERATIONS:  # stock left: what was received minus one consumption

@@ -76,6 +76,23 @@ def test_a_confirmation_is_one_submitted_manufacture_entry(fake: FakeErpNext) ->
     assert fake.stock[("S-17", "Stores - LL")] == 200 and fake.stock[("FG-L1", "Finished Goods - LL")] == 990
 
 
+def test_an_intermediate_operation_consumes_and_only_the_final_one_receives(fake: FakeErpNext) -> None:
+    """Two operations of one order each report the order's yield: the finished batch is received once."""
+    first = Outbound("op-10", confirmation(ORDER, SUGAR, lot="FG-L1", operation="0010", final=False))
+    last = Outbound("op-20", confirmation(ORDER, [], lot="FG-L1", operation="0020", final=True))
+
+    async def scenario() -> None:
+        async with ErpNextSink(config(), transport(fake)) as sink:
+            assert (await sink.send([first, last])).ok
+
+    asyncio.run(scenario())
+    [consumption] = entries(fake, "op-10")
+    assert consumption["stock_entry_type"] == "Material Consumption for Manufacture"
+    assert not any(row.get("is_finished_item") for row in consumption["items"])
+    assert fake.stock[("S-17", "Stores - LL")] == 200
+    assert fake.stock[("FG-L1", "Finished Goods - LL")] == 990
+
+
 def test_hold_blocks_the_batch_and_quarantine_moves_it(fake: FakeErpNext) -> None:
     batch = [
         Outbound("q-1", command("quarantine_transfer", item="RM-7", lot="S-17", reason="NC-12")),

@@ -18,14 +18,29 @@ def _date_time(command: ProductionConfirmation | GoodsReceipt | QuarantineTransf
 def manufacture_entry(
     command: ProductionConfirmation | GoodsReceipt, order: dict[str, Any], stores: str
 ) -> dict[str, Any]:
-    """A submitted Stock Entry (Manufacture) against a Work Order: consumed batches out of the order's WIP
-    warehouse (or `stores`), the finished batch into its FG warehouse."""
+    """A submitted Stock Entry against a Work Order: consumed batches out of the order's WIP warehouse (or
+    `stores`), and, for a final confirmation or a goods receipt, the finished batch into its FG warehouse
+    (purpose Manufacture). An intermediate operation's confirmation only consumes (purpose Material
+    Consumption for Manufacture): receiving its yield too would count the order's output once per
+    operation."""
     source = order.get("wip_warehouse") or stores
     items: list[dict[str, Any]] = []
     if isinstance(command, ProductionConfirmation):
         for used in command.consumed:
             row = {"item_code": used.item, "qty": used.quantity, "s_warehouse": source, "batch_no": used.lot}
             items.append({**row, "use_serial_batch_fields": 1, **({"uom": used.uom} if used.uom else {})})
+        if not command.final:
+            purpose = "Material Consumption for Manufacture"
+            return {
+                "doctype": "Stock Entry",
+                "stock_entry_type": purpose,
+                "purpose": purpose,
+                "work_order": order["name"],
+                "fg_completed_qty": command.yieldQuantity,
+                "docstatus": 1,
+                **_date_time(command),
+                "items": items,
+            }
         produced = command.yieldQuantity
     else:
         produced = command.quantity

@@ -71,6 +71,8 @@ class ErpNextSink(CommandSink):
         if posted or (isinstance(command, GoodsReceipt) and await self._received(command)):
             return
         entry = await self._entry(command)
+        if not entry["items"]:
+            return  # an intermediate operation that consumed nothing: nothing for ERPNext to book
         entry[ref] = reference
         await self.client.insert("Stock Entry", entry)
 
