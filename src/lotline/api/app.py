@@ -25,6 +25,7 @@ from lotline.api.problems import (
 )
 from lotline.api.settings import Settings
 from lotline.errors import AuthError, NotFound, ScopeError
+from lotline.ui import install as _install_ui
 
 
 def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
@@ -43,6 +44,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.include_router(dlq.router)
     app.include_router(operational.router)  # /api/v1/operational-events, /api/v1/events/{id}/provenance
     app.add_api_route("/health", health, methods=["GET"], summary="Liveness and readiness (no auth)")
+    _install_ui(app)  # the control tower at /ui (lotline.ui)
     app.add_middleware(AuthMiddleware, engine=engine)
     _error_handlers(app)
     return app

@@ -62,6 +62,7 @@ def print_welcome(console: Console, host: str, port: int, token: str) -> None:
         f"""
 [bold]lotline demo[/bold] at [link={base}]{base}[/link]   (API docs: {base}/docs)
 demo API key (all scopes): [bold]{token}[/bold]
+control tower: open [link={base}/]{base}/[/link] in a browser and sign in with the key
 
   export KEY={token}
   # query the events of one pallet (SSCC), by EPC:
