@@ -328,6 +328,7 @@ def demo(
 def _register_commands() -> None:
     from lotline.commands.check import check as check_command
     from lotline.commands.config import app as config_app
+    from lotline.commands.deliver import deliver as deliver_command
     from lotline.commands.dlq import dlq_app
     from lotline.commands.edi import edi_app
     from lotline.commands.mapping import app as mapping_app
@@ -336,6 +337,7 @@ def _register_commands() -> None:
 
     app.command("check")(check_command)
     app.command("recall")(recall_command)
+    app.command("deliver")(deliver_command)
     app.add_typer(mapping_app, name="mapping")
     app.add_typer(dlq_app, name="dlq")
     app.add_typer(edi_app, name="edi")

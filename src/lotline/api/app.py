@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from lotline import __version__
-from lotline.api import completeness, dlq, epcis, operational, recall, trace
+from lotline.api import completeness, dlq, epcis, epcis_queries, operational, recall, trace
 from lotline.api.auth import AuthMiddleware
 from lotline.api.problems import (
     IMPLEMENTATION,
@@ -38,6 +38,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings or Settings()
     app.include_router(epcis.router)
+    app.include_router(epcis_queries.router)  # /epcis/queries: named queries and subscriptions
     app.include_router(trace.router)
     app.include_router(completeness.router)
     app.include_router(recall.router)

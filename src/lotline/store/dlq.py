@@ -27,6 +27,8 @@ from lotline.store.schema import dead_letters
 
 # Stages whose input came from a source through the inbox, so a replay can put it back there.
 INBOUND_STAGES = frozenset({"map", "validate", "store"})
+# Outbound deliveries (lotline.outbound): a replay asks the dispatcher to start the delivery again.
+OUTBOUND_STAGES = frozenset({"deliver"})
 
 
 class LetterState(StrEnum):
@@ -168,13 +170,19 @@ def replay(engine: Engine, letter_ids: Sequence[int], actor: str) -> list[DeadLe
         letters = [_get(conn, letter_id) for letter_id in dict.fromkeys(letter_ids)]
         for letter in letters:
             _must_be_open(letter, "replay")
-            if letter.stage not in INBOUND_STAGES:
+            if letter.stage not in INBOUND_STAGES | OUTBOUND_STAGES:
                 raise StateConflict(
                     f"dead letter {letter.id} failed at stage {letter.stage!r}; only inbound messages "
-                    f"(stages {', '.join(sorted(INBOUND_STAGES))}) can be replayed"
+                    f"(stages {', '.join(sorted(INBOUND_STAGES))}) and outbound deliveries (stage "
+                    "deliver) can be replayed"
                 )
         for letter in letters:
-            requeue_on(conn, letter.message())
+            if letter.stage in OUTBOUND_STAGES:
+                from lotline.store.subscriptions import request_replay_on
+
+                request_replay_on(conn, letter.id)
+            else:
+                requeue_on(conn, letter.message())
             conn.execute(update(dead_letters).where(dead_letters.c.id == letter.id).values(replayed_at=now))
             record_on(conn, actor, "dlq.replay", f"dead_letter:{letter.id}", _detail(letter))
     return [_with(letter, replayed_at=now) for letter in letters]

@@ -283,3 +283,75 @@ source_positions = Table(
     Column("position", Text, nullable=False),  # JSON object, defined by the source kind
     Column("updated_at", BigInteger, nullable=False),
 )
+
+# --- EPCIS named queries, subscriptions and outbound delivery (migration 0006) -------------------------------
+# Named queries and their subscriptions (EPCIS 2.0 REST binding, /epcis/queries); the windows each
+# subscription was cut into (consecutive ranges of event row ids: no gap, no overlap, each delivered exactly
+# once, lotline.store.subscriptions); requests for the outbound dispatcher (replays of dead-lettered
+# deliveries, lotline.outbound).
+
+epcis_queries = Table(
+    "epcis_queries",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("query", Text, nullable=False),  # JSON object: SimpleEventQuery parameters
+    Column("owner", String(64)),  # the API key id that created it
+    Column("created_at", BigInteger, nullable=False),
+)
+
+epcis_subscriptions = Table(
+    "epcis_subscriptions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("query_name", String(200), ForeignKey("epcis_queries.name"), nullable=False),
+    Column("dest", Text, nullable=False),
+    Column("signature_token", Text),
+    Column("stream", Boolean, nullable=False),
+    Column("schedule", Text),  # JSON object (second, minute, hour, dayOfMonth, month, dayOfWeek)
+    Column("report_if_empty", Boolean, nullable=False),
+    Column("initial_record_time", BigInteger, nullable=False),
+    Column("epc_format", String(32), nullable=False),
+    Column("owner", String(64)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_notified_at", BigInteger),
+    Column("last_event", BigInteger, nullable=False),  # the last event row id cut into a window
+    Column("last_fire", BigInteger),  # the last scheduled run consumed (microseconds)
+    Column("next_window", Integer, nullable=False),
+    Index(None, "query_name"),
+)
+
+subscription_windows = Table(
+    "subscription_windows",
+    metadata,
+    Column("subscription", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("from_event", BigInteger, nullable=False),  # exclusive
+    Column("to_event", BigInteger, nullable=False),  # inclusive
+    Column("fire_time", BigInteger, nullable=False),
+    Column("state", String(8), nullable=False),  # pending, done, empty, dead
+    Column("events", Integer),
+    Column("created_at", BigInteger, nullable=False),
+    Column("finished_at", BigInteger),
+    Index(
+        None,
+        "state",
+        sqlite_where=text("state = 'pending'"),
+        postgresql_where=text("state = 'pending'"),
+    ),
+)
+
+outbound_requests = Table(
+    "outbound_requests",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # "replay"
+    Column("letter", BigInteger, nullable=False),  # the dead letter to deliver again
+    Column("created_at", BigInteger, nullable=False),
+    Column("taken_at", BigInteger),
+    Index(
+        None,
+        "id",
+        sqlite_where=text("taken_at IS NULL"),
+        postgresql_where=text("taken_at IS NULL"),
+    ),
+)
