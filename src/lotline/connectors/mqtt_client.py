@@ -15,6 +15,7 @@ Import this module only when connecting (it imports paho): the connectors stay i
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import threading
@@ -63,6 +64,8 @@ class Session:
         self._will = will
         self._loop = asyncio.get_running_loop()
         self.deliveries = Deliveries(self._puback)
+        self._arriving: collections.deque[Delivery] = collections.deque()  # from paho's thread to the loop
+        self._wake_posted = False  # a _take_arrivals call is scheduled on the loop
         self._waiters: dict[int, asyncio.Future[None]] = {}
         self._lock = threading.Lock()  # guards _generation/_live between paho's thread and the loop
         self._generation = 0
@@ -272,8 +275,8 @@ class Session:
         props = getattr(msg, "properties", None)
         user = dict(getattr(props, "UserProperty", None) or [])
         content_type = getattr(props, "ContentType", None)
-        with self._lock:
-            generation = self._live or self._generation
+        # No lock: only this thread (paho's) writes _live and _generation.
+        generation = self._live or self._generation
         d = Delivery(
             msg.topic,
             bytes(msg.payload),
@@ -285,7 +288,16 @@ class Session:
             user,
             content_type,
         )
-        self._post(self.deliveries.arrived, d)
+        self._arriving.append(d)
+        if not self._wake_posted:  # one wake-up of the loop per burst, not one per message
+            self._wake_posted = True
+            self._post(self._take_arrivals)
+
+    def _take_arrivals(self) -> None:
+        """(loop) Hand what paho's thread has received, in arrival order, to the deliveries queue."""
+        self._wake_posted = False  # before taking: a message appended from now on posts a new wake-up
+        while self._arriving:
+            self.deliveries.arrived(self._arriving.popleft())
 
     def _published_cb(self, client: paho.Client, userdata: Any, mid: int, rc: ReasonCode, props: Any) -> None:
         self._post(self._published, mid, str(rc) if rc.is_failure else None)

@@ -96,7 +96,7 @@ class Runner:
         size = self.settings.batch_size
         live = self._drain(size)
         budget = int(size * self.settings.backlog_share) if live else size
-        backlog = await asyncio.to_thread(self._backlog, budget) if budget else []
+        backlog = await asyncio.to_thread(self._backlog, budget) if budget and self._backlog_due() else []
         if not live and not backlog:
             await self._wait_arrival(max(0.001, min(self._rescan_at - time.monotonic(), 0.1)), stop)
             live = self._drain(size)
@@ -206,9 +206,13 @@ class Runner:
 
     # --- backlog -----------------------------------------------------------------------------------------
 
+    def _backlog_due(self) -> bool:
+        """Is a scan due? (Checked on the loop: between rescans a cycle needs no trip to a worker thread.)"""
+        return self._cursor != 0 or time.monotonic() >= self._rescan_at
+
     def _backlog(self, limit: int) -> list[InboxItem]:
         """The next unfinished inbox rows; after the end, start over once `rescan_interval` has passed."""
-        if self._cursor == 0 and time.monotonic() < self._rescan_at:
+        if not self._backlog_due():
             return []
         rows = pending(self.engine, after_id=self._cursor, limit=limit)
         if len(rows) < limit:
