@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import orjson
@@ -25,7 +27,23 @@ from lotline.api.problems import (
 )
 from lotline.api.settings import Settings
 from lotline.errors import AuthError, NotFound, ScopeError
+from lotline.store import checkpoint
 from lotline.ui import install as _install_ui
+
+
+def _lifespan(engine: Engine) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """While the app serves, SQLite's WAL is checkpointed in the background, never inside a request's
+    commit (lotline.store.checkpoint)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        release = checkpoint.hold(engine)
+        try:
+            yield
+        finally:
+            release()
+
+    return lifespan
 
 
 def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
@@ -34,6 +52,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
         title="lotline",
         version=__version__,
         summary="Manufacturing integration hub with end-to-end traceability (GS1 EPCIS 2.0)",
+        lifespan=_lifespan(engine),
     )
     app.state.engine = engine
     app.state.settings = settings or Settings()

@@ -31,6 +31,7 @@ from lotline.connectors.wrappers.retry import RetryPolicy, Sleep
 from lotline.pipeline.batch import process_batch
 from lotline.pipeline.counters import Counters
 from lotline.pipeline.stages import Mapper
+from lotline.store import checkpoint
 from lotline.store.inbox import Admitted, InboxItem, admit, pending
 
 log = logging.getLogger("lotline.runner")
@@ -77,6 +78,7 @@ class Runner:
         the inbox are never acknowledged, so their sources deliver them again."""
         self._arrived = asyncio.Event()
         self._queues = {name: asyncio.Queue(self.settings.queue_size) for name in self.sources}
+        release_checkpointer = checkpoint.hold(self.engine)  # no WAL checkpoint inside a batch's commit
         readers = [asyncio.create_task(self._read(name, source)) for name, source in self.sources.items()]
         try:
             while not stop.is_set():
@@ -90,6 +92,7 @@ class Runner:
                     await source.close()
                 except Exception as exc:
                     log.warning("closing a source failed: %s", describe(exc))
+            release_checkpointer()
 
     async def cycle(self, stop: asyncio.Event | None = None) -> int:
         """One batch: backlog rows and live messages in, settled. Returns how many messages it handled."""

@@ -10,6 +10,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from lotline.store import checkpoint
+
 DEFAULT_URL = "sqlite:///var/lotline.db"
 
 # Execution option marking a transaction that will write (`engine.execution_options(**{WRITE: True})`).
@@ -74,8 +76,9 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA cache_size=-65536")
-        cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.close()
+
+    checkpoint.install(engine)  # the automatic checkpoint, off while a background checkpointer runs
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
