@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from lotline.connectors.erpnext import ErpNextConfig
+from tests.connectors.erp_support import QUICK, live, live_fake
 from tests.fakes.erpnext_fake import FakeErpNext
-from tests.fakes.server import LiveServer
+
+__all__ = ["live", "live_fake"]  # the live fake fixtures, shared by the ERPs
 
 
-def seed(fake: FakeErpNext) -> None:
+@pytest.fixture
+def fake() -> FakeErpNext:
+    fake = FakeErpNext()
     fake.insert("Item", {"name": "FG-1", "item_code": "FG-1", "item_name": "Syrup 1L", "has_batch_no": 1})
     fake.insert("Item", {"name": "RM-7", "item_code": "RM-7", "item_name": "Sugar", "has_batch_no": 1})
     fake.insert("Batch", {"name": "S-17", "batch_id": "S-17", "item": "RM-7"})
@@ -37,43 +39,10 @@ def seed(fake: FakeErpNext) -> None:
             "items": [{"item_code": "RM-7", "batch_no": "S-17", "qty": 500}],
         },
     )
-
-
-@pytest.fixture
-def fake() -> FakeErpNext:
-    erpnext = FakeErpNext()
-    seed(erpnext)
-    return erpnext
-
-
-@pytest.fixture(scope="module")
-def live() -> Iterator[tuple[LiveServer, dict[str, FakeErpNext]]]:
-    holder: dict[str, FakeErpNext] = {}
-
-    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
-        await holder["fake"].app(scope, receive, send)
-
-    server = LiveServer(app)
-    server.start()
-    yield server, holder
-    server.stop()
-
-
-@pytest.fixture
-def live_fake(live: tuple[LiveServer, dict[str, FakeErpNext]], fake: FakeErpNext) -> tuple[str, FakeErpNext]:
-    server, holder = live
-    holder["fake"] = fake
-    return server.url, fake
+    return fake
 
 
 def config(url: str = "http://erpnext.test", **overrides: object) -> ErpNextConfig:
-    values: dict[str, object] = {
-        "url": url,
-        "api_key": "key1",
-        "api_secret": "secret1",
-        "poll_interval": 0.02,
-        "page_size": 2,
-        "retry_attempts": 3,
-    }
-    values.update(overrides)
-    return ErpNextConfig.model_validate(values)
+    return ErpNextConfig.model_validate(
+        {"url": url, "api_key": "key1", "api_secret": "secret1", "page_size": 2, **QUICK, **overrides}
+    )

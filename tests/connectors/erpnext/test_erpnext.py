@@ -3,38 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from pathlib import Path
 from typing import Any
 
-import httpx
-import orjson
 import pytest
 
 from lotline.connectors import Outbound
 from lotline.connectors.erpkit import ErpAuthError, MemoryPositions
 from lotline.connectors.erpnext import ErpNextSink, ErpNextSource
-from lotline.connectors.wrappers import CircuitBreaker, RetryPolicy, resilient
-from tests.connectors.erp_support import Parked, command, confirmation, no_sleep
+from tests.connectors.erp_scenarios import (
+    built_by_registry,
+    delivered_through_an_outage,
+    parked_on_a_schema_error,
+    recording_waits,
+    sent,
+)
+from tests.connectors.erp_support import command, confirmation, read_all, transport
 from tests.connectors.erpnext.conftest import config
 from tests.fakes.erpnext_fake import FakeErpNext
-from tests.fakes.server import LiveServer
 
 SUGAR = [{"item": "RM-7", "lot": "S-17", "quantity": 300, "uom": "Kg"}]
 ORDER = "MFG-WO-2026-00042"
-
-
-def transport(fake: FakeErpNext) -> httpx.ASGITransport:
-    return httpx.ASGITransport(app=fake.app)
-
-
-async def read_all(source: ErpNextSource) -> list[tuple[str, dict[str, Any]]]:
-    got = []
-    while source._ready or await source.poll():
-        message, ack = await source.read()
-        got.append((message.message_id, orjson.loads(message.payload)))
-        await ack()
-    return got
 
 
 def entries(fake: FakeErpNext, reference: str) -> list[dict[str, Any]]:
@@ -101,11 +90,7 @@ def test_hold_blocks_the_batch_and_quarantine_moves_it(fake: FakeErpNext) -> Non
         ),
     ]
 
-    async def scenario() -> Any:
-        async with ErpNextSink(config(), transport(fake)) as sink:
-            return await sink.send(batch)
-
-    assert asyncio.run(scenario()).ok
+    assert sent(ErpNextSink(config(), transport(fake)), batch).ok
     assert fake.stock[("S-17", "Quarantine - LL")] == 500 and fake.stock[("S-17", "Stores - LL")] == 0
     assert fake.docs["Batch"]["S-17"]["disabled"] == 1
 
@@ -117,11 +102,7 @@ def test_a_partial_batch_failure_names_the_failed_key(fake: FakeErpNext) -> None
         Outbound("missing", confirmation("MFG-WO-2026-99999", SUGAR)),
     ]
 
-    async def scenario() -> Any:
-        async with ErpNextSink(config(), transport(fake)) as sink:
-            return await sink.send(batch)
-
-    result = asyncio.run(scenario())
+    result = sent(ErpNextSink(config(), transport(fake)), batch)
     assert result.delivered == ("ok",)
     assert "NegativeStockError" in result.failed["short"] and "9999" in result.failed["short"]
     assert "MFG-WO-2026-99999" in result.failed["missing"]
@@ -130,22 +111,8 @@ def test_a_partial_batch_failure_names_the_failed_key(fake: FakeErpNext) -> None
 def test_429_and_5xx_are_retried_honouring_retry_after(fake: FakeErpNext) -> None:
     fake.faults.rate_limited, fake.faults.retry_after = 2, 3
     fake.faults.server_errors = 1
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    async def scenario() -> Any:
-        sink = resilient(
-            ErpNextSink(config(), transport(fake)),
-            name="erpnext",
-            retry=RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=5),
-            sleep=sleep,
-        )
-        async with sink:
-            return await sink.send([Outbound("c1", confirmation(ORDER, SUGAR))])
-
-    assert asyncio.run(scenario()).delivered == ("c1",)
+    sink, waits = recording_waits(ErpNextSink(config(), transport(fake)), "erpnext")
+    assert sent(sink, [Outbound("c1", confirmation(ORDER, SUGAR))]).delivered == ("c1",)
     assert waits[:2] == [3, 3] and len(entries(fake, "c1")) == 1
 
 
@@ -173,63 +140,25 @@ def test_a_rotated_secret_is_read_again_and_a_dead_one_is_an_auth_error(
 
 def test_a_changed_schema_names_the_field_and_parks_the_message(fake: FakeErpNext) -> None:
     fake.schema = "v14"
-    parked = Parked()
     item = Outbound("c1", confirmation(ORDER, SUGAR))
-
-    async def scenario() -> Any:
-        sink = resilient(
-            ErpNextSink(config(), transport(fake)),
-            name="erpnext",
-            retry=RetryPolicy(max_attempts=2, base_delay=0),
-            park=parked,
-            sleep=no_sleep,
-        )
-        async with sink:
-            return await sink.send([item])
-
-    result = asyncio.run(scenario())
+    result, _ = parked_on_a_schema_error(ErpNextSink(config(), transport(fake)), "erpnext", item)
     assert "Stock Entry Detail" in result.failed["c1"] and "use_serial_batch_fields" in result.failed["c1"]
-    [letter] = parked.letters
-    assert letter.payload == item.payload and "ErpSchemaError" in letter.error
     assert entries(fake, "c1") == []
 
 
 def test_deliveries_wait_for_an_unreachable_erpnext_and_complete_exactly_once(fake: FakeErpNext) -> None:
-    server = LiveServer(fake.app)
-    server.start()
     batch = [
         Outbound(f"c{i}", confirmation(ORDER, [{**SUGAR[0], "quantity": 10}], final=False)) for i in range(3)
     ]
-
-    async def scenario() -> Any:
-        sink = resilient(
-            ErpNextSink(config(server.url, timeout=1.0)),
-            name="erpnext",
-            breaker=CircuitBreaker("erpnext", failure_threshold=2, reset_after=0.1),
-            retry=RetryPolicy(max_attempts=30, base_delay=0.02, max_delay=0.1),
-        )
-        async with sink:
-            assert (await sink.send(batch[:1])).ok
-            server.stop()
-            threading.Timer(0.5, server.start).start()
-            return await sink.send(batch)
-
-    try:
-        result = asyncio.run(scenario())
-    finally:
-        server.stop()
-    assert result.ok and sorted(result.delivered) == ["c0", "c1", "c2"]
+    delivered_through_an_outage(fake, lambda url: ErpNextSink(config(url, timeout=1.0)), "erpnext", batch)
     assert [len(entries(fake, f"c{i}")) for i in range(3)] == [1, 1, 1]
     assert fake.stock[("S-17", "Stores - LL")] == 470
 
 
 def test_the_source_waits_out_a_429_and_the_registry_builds_it(fake: FakeErpNext) -> None:
-    from lotline.connectors import Registry
-
     fake.faults.rate_limited, fake.faults.retry_after = 1, 1
-    spec = Registry.discover().get("erpnext")
-    source = spec.source(spec.config.model_validate({"url": "http://x", "api_key": "k", "api_secret": "s"}))
-    assert isinstance(source, ErpNextSource) and spec.sink is ErpNextSink
+    source, sink = built_by_registry("erpnext", {"url": "http://x", "api_key": "k", "api_secret": "s"})
+    assert isinstance(source, ErpNextSource) and isinstance(sink, ErpNextSink)
 
     async def scenario() -> tuple[list[Any], float]:
         loop = asyncio.get_running_loop()

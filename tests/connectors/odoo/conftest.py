@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from lotline.connectors.odoo import OdooConfig
+from tests.connectors.erp_support import QUICK, live, live_fake
 from tests.fakes.odoo_fake import FakeOdoo
-from tests.fakes.server import LiveServer
+
+__all__ = ["live", "live_fake"]  # the live fake fixtures, shared by the ERPs
 
 
-def seed(fake: FakeOdoo) -> None:
+@pytest.fixture
+def fake() -> FakeOdoo:
+    fake = FakeOdoo()
     fake.create("res.users", [{"login": "integration", "name": "Integration"}])
     fake.create(
         "stock.location",
@@ -56,44 +58,10 @@ def seed(fake: FakeOdoo) -> None:
             }
         ],
     )
-
-
-@pytest.fixture
-def fake() -> FakeOdoo:
-    odoo = FakeOdoo()
-    seed(odoo)
-    return odoo
-
-
-@pytest.fixture(scope="module")
-def live() -> Iterator[tuple[LiveServer, dict[str, FakeOdoo]]]:
-    """One uvicorn per module; each test swaps in a fresh fake behind it (holder["fake"])."""
-    holder: dict[str, FakeOdoo] = {}
-
-    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
-        await holder["fake"].app(scope, receive, send)
-
-    server = LiveServer(app)
-    server.start()
-    yield server, holder
-    server.stop()
-
-
-@pytest.fixture
-def live_fake(live: tuple[LiveServer, dict[str, FakeOdoo]], fake: FakeOdoo) -> tuple[str, FakeOdoo]:
-    server, holder = live
-    holder["fake"] = fake
-    return server.url, fake
+    return fake
 
 
 def config(url: str = "http://odoo.test", **overrides: object) -> OdooConfig:
-    values: dict[str, object] = {
-        "url": url,
-        "database": "lotline",
-        "api_key": "odoo-key-1",
-        "poll_interval": 0.02,
-        "page_size": 2,
-        "retry_attempts": 3,
-    }
-    values.update(overrides)
-    return OdooConfig.model_validate(values)
+    return OdooConfig.model_validate(
+        {"url": url, "database": "lotline", "api_key": "odoo-key-1", "page_size": 2, **QUICK, **overrides}
+    )

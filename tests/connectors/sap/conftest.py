@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from lotline.connectors.sap import SapConfig
+from tests.connectors.erp_support import QUICK, live, live_fake
 from tests.fakes.sap_fake import FakeSap
-from tests.fakes.server import LiveServer
+
+__all__ = ["live", "live_fake"]  # the live fake fixtures, shared by the ERPs
 
 
-def seed(fake: FakeSap) -> None:
+@pytest.fixture
+def fake() -> FakeSap:
+    fake = FakeSap()
     for number, changed in (
         ("1000042", "2026-12-01T08:00:00Z"),
         ("1000043", "2026-12-01T08:00:00Z"),
@@ -71,45 +73,18 @@ def seed(fake: FakeSap) -> None:
         Batch="FG-L1",
         ChangedDateTime="2026-12-01T09:00:00Z",
     )
-
-
-@pytest.fixture
-def fake() -> FakeSap:
-    sap = FakeSap()
-    seed(sap)
-    return sap
-
-
-@pytest.fixture(scope="module")
-def live() -> Iterator[tuple[LiveServer, dict[str, FakeSap]]]:
-    holder: dict[str, FakeSap] = {}
-
-    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
-        await holder["fake"].app(scope, receive, send)
-
-    server = LiveServer(app)
-    server.start()
-    yield server, holder
-    server.stop()
-
-
-@pytest.fixture
-def live_fake(live: tuple[LiveServer, dict[str, FakeSap]], fake: FakeSap) -> tuple[str, FakeSap]:
-    server, holder = live
-    holder["fake"] = fake
-    return server.url, fake
+    return fake
 
 
 def config(url: str = "http://sap.test", **overrides: object) -> SapConfig:
-    values: dict[str, object] = {
+    values = {
         "url": url,
         "token_url": "/oauth/token",
         "client_id": "lotline",
         "client_secret": "s3cret",
         "sap_client": "100",
-        "poll_interval": 0.02,
         "page_size": 3,
-        "retry_attempts": 3,
+        **QUICK,
+        **overrides,
     }
-    values.update(overrides)
     return SapConfig.model_validate(values)

@@ -4,36 +4,26 @@ the failure modes."""
 from __future__ import annotations
 
 import asyncio
-import threading
 from typing import Any
 
-import httpx
-import orjson
 import pytest
 
 from lotline.connectors import Outbound
 from lotline.connectors.erpkit import ErpAuthError, MemoryPositions
 from lotline.connectors.sap import SapSink, SapSource
-from lotline.connectors.wrappers import CircuitBreaker, RetryPolicy, resilient
-from tests.connectors.erp_support import Parked, command, confirmation, no_sleep
+from tests.connectors.erp_scenarios import (
+    built_by_registry,
+    delivered_through_an_outage,
+    parked_on_a_schema_error,
+    recording_waits,
+    sent,
+)
+from tests.connectors.erp_support import command, confirmation, read_all, transport
 from tests.connectors.sap.conftest import config
-from tests.fakes.sap_fake import FakeSap, odata_date
-from tests.fakes.server import LiveServer
+from tests.fakes.query import odata_date
+from tests.fakes.sap_fake import FakeSap
 
 SUGAR = [{"item": "RM-7", "lot": "S-17", "quantity": 300, "uom": "KG"}]
-
-
-def transport(fake: FakeSap) -> httpx.ASGITransport:
-    return httpx.ASGITransport(app=fake.app)
-
-
-async def read_all(source: SapSource) -> list[tuple[str, dict[str, Any]]]:
-    got = []
-    while source._ready or await source.poll():
-        message, ack = await source.read()
-        got.append((message.message_id, orjson.loads(message.payload)))
-        await ack()
-    return got
 
 
 def test_the_source_pages_through_released_orders_batches_receipts_and_inspection_lots(fake: FakeSap) -> None:
@@ -99,14 +89,8 @@ def test_receipt_block_and_usage_decision(fake: FakeSap) -> None:
         ),
     ]
 
-    async def scenario() -> Any:
-        async with SapSink(
-            config(auth="basic", username="COMM_USER", password="pw"), transport(fake)
-        ) as sink:
-            await sink.send(batch)
-            return await sink.send(batch)
-
-    assert asyncio.run(scenario()).ok
+    sink = SapSink(config(auth="basic", username="COMM_USER", password="pw"), transport(fake))
+    assert sent(sink, batch, batch).ok  # the second time, everything is found posted already
     docs = [d for d in fake.sets["A_MaterialDocumentHeader"] if d.get("MaterialDocumentHeaderText")]
     assert [
         (
@@ -126,11 +110,7 @@ def test_a_partial_batch_failure_names_the_failed_key(fake: FakeSap) -> None:
         Outbound("noqty", command("quarantine_transfer", item="RM-7", lot="S-17")),
     ]
 
-    async def scenario() -> Any:
-        async with SapSink(config(), transport(fake)) as sink:
-            return await sink.send(batch)
-
-    result = asyncio.run(scenario())
+    result = sent(SapSink(config(), transport(fake)), batch)
     assert result.delivered == ("ok",)
     assert "Order 999 does not exist" in result.failed["missing"] and "quantity" in result.failed["noqty"]
 
@@ -153,45 +133,16 @@ def test_an_expired_token_is_refreshed_and_a_refused_client_is_an_auth_error(fak
 
 def test_429_and_5xx_are_retried_honouring_retry_after(fake: FakeSap) -> None:
     fake.faults.rate_limited, fake.faults.retry_after, fake.faults.server_errors = 1, 4, 2
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    async def scenario() -> Any:
-        sink = resilient(
-            SapSink(config(), transport(fake)),
-            name="sap",
-            retry=RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=10),
-            sleep=sleep,
-        )
-        async with sink:
-            return await sink.send([Outbound("c1", confirmation("1000042", SUGAR))])
-
-    assert asyncio.run(scenario()).ok and waits[0] >= 4
+    sink, waits = recording_waits(SapSink(config(), transport(fake)), "sap", max_delay=10)
+    assert sent(sink, [Outbound("c1", confirmation("1000042", SUGAR))]).ok and waits[0] >= 4
     assert len(fake.sets["ProdnOrdConf2"]) == 1
 
 
 def test_a_changed_schema_names_the_property_and_parks_the_message(fake: FakeSap) -> None:
     fake.renamed = {"ConfirmationYieldQuantity": "ConfirmationYieldQty"}
-    parked = Parked()
     item = Outbound("c1", confirmation("1000042", SUGAR))
-
-    async def scenario() -> Any:
-        sink = resilient(
-            SapSink(config(), transport(fake)),
-            name="sap",
-            retry=RetryPolicy(max_attempts=2, base_delay=0),
-            park=parked,
-            sleep=no_sleep,
-        )
-        async with sink:
-            return await sink.send([item])
-
-    result = asyncio.run(scenario())
+    result, _ = parked_on_a_schema_error(SapSink(config(), transport(fake)), "sap", item)
     assert "ConfirmationYieldQuantity" in result.failed["c1"]
-    [letter] = parked.letters
-    assert letter.payload == item.payload and "ErpSchemaError" in letter.error
     assert fake.sets["ProdnOrdConf2"] == []
 
 
@@ -213,36 +164,15 @@ def test_the_source_names_a_property_the_service_no_longer_has(fake: FakeSap) ->
 
 
 def test_deliveries_wait_for_an_unreachable_sap_and_complete_exactly_once(fake: FakeSap) -> None:
-    server = LiveServer(fake.app)
-    server.start()
     batch = [Outbound(f"c{i}", confirmation("1000042", SUGAR, final=False)) for i in range(3)]
 
-    async def scenario() -> Any:
-        sink = resilient(
-            SapSink(config(server.url, timeout=1.0, token_url=f"{server.url}/oauth/token")),
-            name="sap",
-            breaker=CircuitBreaker("sap", failure_threshold=2, reset_after=0.1),
-            retry=RetryPolicy(max_attempts=30, base_delay=0.02, max_delay=0.1),
-        )
-        async with sink:
-            assert (await sink.send(batch[:1])).ok
-            server.stop()
-            threading.Timer(0.5, server.start).start()
-            return await sink.send(batch)
+    def sink_at(url: str) -> SapSink:
+        return SapSink(config(url, timeout=1.0, token_url=f"{url}/oauth/token"))
 
-    try:
-        result = asyncio.run(scenario())
-    finally:
-        server.stop()
-    assert result.ok and sorted(result.delivered) == ["c0", "c1", "c2"]
+    delivered_through_an_outage(fake, sink_at, "sap", batch)
     assert sorted(c["ConfirmationText"] for c in fake.sets["ProdnOrdConf2"]) == ["c0", "c1", "c2"]
 
 
 def test_the_registry_builds_the_sap_source_and_sink_from_config_alone() -> None:
-    from lotline.connectors import Registry, Sink, Source
-
-    spec = Registry.discover().get("sap")
-    config_ = spec.config.model_validate({"url": "http://x", "client_secret": "s"})
-    assert spec.source is not None and spec.sink is not None
-    assert isinstance(spec.source(config_), SapSource) and isinstance(spec.source(config_), Source)
-    assert isinstance(spec.sink(config_), SapSink) and isinstance(spec.sink(config_), Sink)
+    source, sink = built_by_registry("sap", {"url": "http://x", "client_secret": "s"})
+    assert isinstance(source, SapSource) and isinstance(sink, SapSink)

@@ -1,4 +1,5 @@
-"""What the ERP connectors (odoo, erpnext, sap) share: the error tree, the HTTP client base, the polling
+"""What the ERP connectors (odoo, erpnext, sap) share: the error tree, the HTTP client base, the options
+every ERP config has (`options`), the client lifecycle of sources and sinks (`lifecycle`), the polling
 source with watermarks, the command sink and the canonical outbound commands. Not a connector kind."""
 
 from lotline.connectors.erpkit.commands import (

@@ -19,17 +19,27 @@ import asyncio
 import functools
 from abc import abstractmethod
 from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
+import httpx
 import orjson
 
-from lotline.connectors.base import Ack, Check, Lifecycle, Message
-from lotline.connectors.erpkit.positions import Cursor, Position, Positions, shift
+from lotline.connectors.base import Ack, Message
+from lotline.connectors.erpkit.lifecycle import ClientLifecycle, ClientT
+from lotline.connectors.erpkit.options import PollingOptions
+from lotline.connectors.erpkit.positions import (
+    Cursor,
+    FilePositions,
+    MemoryPositions,
+    Position,
+    Positions,
+    shift,
+)
 from lotline.connectors.wrappers.retry import RetryPolicy, retry
 
 Record = dict[str, Any]
+OptionsT = TypeVar("OptionsT", bound=PollingOptions)
 
 
 @dataclass(slots=True)
@@ -46,32 +56,32 @@ class _Feed:
     inflight: deque[_Pending] = field(default_factory=deque)  # read, in cursor order
 
 
-class PollingSource(Lifecycle):
-    """Base of the ERP sources. Subclasses implement `fetch`, `cursor`, `key` and open/shut/probe."""
+class PollingSource(ClientLifecycle[OptionsT, ClientT]):
+    """Base of the ERP sources, built from the ERP's config. Subclasses set `topic_prefix` and
+    `client_type`, and implement `fetch`, `cursor` and `key`."""
+
+    #: Messages are published on `<topic_prefix>/<feed>`.
+    topic_prefix: ClassVar[str]
 
     def __init__(
         self,
-        name: str,
-        feeds: Sequence[str],
-        positions: Positions,
-        *,
-        poll_interval: float,
-        since: str | None,
-        retry_policy: RetryPolicy,
-        topic_prefix: str,
-        overlap: float = 0.0,
+        config: OptionsT,
+        positions: Positions | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.name = name
-        self.feeds = tuple(feeds)
+        if positions is None:
+            positions = FilePositions(config.position_file) if config.position_file else MemoryPositions()
+        self.name = config.name
+        self.feeds = tuple(config.feeds)
         self.positions = positions
-        self.poll_interval = poll_interval
-        self.since = since
-        self.retry_policy = retry_policy
-        self.topic_prefix = topic_prefix
-        self.overlap = overlap
+        self.poll_interval = config.poll_interval
+        self.since = config.since
+        self.retry_policy = RetryPolicy(max_attempts=config.retry_attempts, base_delay=0.2, max_delay=30.0)
+        self.overlap = config.overlap_seconds
         self._connected = False
         self._ready: deque[_Pending] = deque()
         self._state: dict[str, _Feed] = {}
+        super().__init__(config, transport)
 
     # --- what an ERP supplies ----------------------------------------------------------------------
 
@@ -86,18 +96,6 @@ class PollingSource(Lifecycle):
     @abstractmethod
     def key(self, feed: str, record: Record) -> str:
         """The record's own key in the ERP (id, name, order number)."""
-
-    @abstractmethod
-    async def open(self) -> None:
-        """Open the client (and log in where the protocol needs it)."""
-
-    @abstractmethod
-    async def shut(self) -> None:
-        """Close the client."""
-
-    @abstractmethod
-    async def probe(self) -> Check:
-        """A cheap authenticated call that says whether the ERP is there."""
 
     # --- the Source contract --------------------------------------------------------------------------
 
@@ -116,12 +114,6 @@ class PollingSource(Lifecycle):
         self._ready.clear()
         self._state = {}
         await self.shut()
-
-    async def check(self) -> Check:
-        try:
-            return await self.probe()
-        except Exception as exc:
-            return Check(False, f"{type(exc).__name__}: {exc}")
 
     async def read(self) -> tuple[Message, Ack]:
         while True:

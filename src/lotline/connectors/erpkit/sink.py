@@ -17,9 +17,12 @@ import hashlib
 from abc import abstractmethod
 from collections.abc import Sequence
 
-from lotline.connectors.base import Check, Lifecycle, Outbound, SendResult
+import httpx
+
+from lotline.connectors.base import Outbound, SendResult
 from lotline.connectors.erpkit.commands import Command, parse_command
 from lotline.connectors.erpkit.errors import ErpRejected
+from lotline.connectors.erpkit.lifecycle import ClientLifecycle, ClientT, ConfigT
 
 
 def reference_for(key: str, max_length: int) -> str:
@@ -29,27 +32,20 @@ def reference_for(key: str, max_length: int) -> str:
     return "ll-" + hashlib.sha256(key.encode()).hexdigest()[: max_length - 3]
 
 
-class CommandSink(Lifecycle):
-    """Base of the ERP sinks. Subclasses implement `apply` and open/shut/probe."""
+class CommandSink(ClientLifecycle[ConfigT, ClientT]):
+    """Base of the ERP sinks, built from the ERP's config. Subclasses set `client_type` and implement
+    `apply`."""
 
     #: Longest reference the ERP's reference field takes.
     reference_length: int = 64
 
-    def __init__(self) -> None:
+    def __init__(self, config: ConfigT, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._connected = False
+        super().__init__(config, transport)
 
     @abstractmethod
     async def apply(self, reference: str, command: Command) -> None:
         """Post the command unless a document with `reference` exists already."""
-
-    @abstractmethod
-    async def open(self) -> None: ...
-
-    @abstractmethod
-    async def shut(self) -> None: ...
-
-    @abstractmethod
-    async def probe(self) -> Check: ...
 
     async def connect(self) -> None:
         if not self._connected:
@@ -60,12 +56,6 @@ class CommandSink(Lifecycle):
         if self._connected:
             self._connected = False
             await self.shut()
-
-    async def check(self) -> Check:
-        try:
-            return await self.probe()
-        except Exception as exc:
-            return Check(False, f"{type(exc).__name__}: {exc}")
 
     async def send(self, batch: Sequence[Outbound]) -> SendResult:
         if not batch:

@@ -96,6 +96,11 @@ class ErpNextClient(HttpApi):
                     field=f"{doctype}.{name}",
                 )
 
+    async def ping(self) -> str:
+        """Who is logged in: a cheap authenticated call, for the connectors' check()."""
+        await self.request("GET", "/api/method/frappe.auth.get_logged_user")
+        return f"ERPNext at {self.config.url}"
+
     async def aclose(self) -> None:
         self._fields.clear()
         await super().aclose()

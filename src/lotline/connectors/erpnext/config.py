@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 
 from lotline.connectors.base import ConnectorConfig
+from lotline.connectors.erpkit import options
 
 ErpNextFeed = Literal["work_orders", "purchase_receipts", "batches", "items", "boms"]
 
@@ -26,7 +27,7 @@ class ErpNextConfig(ConnectorConfig):
     api_secret_file: Path | None = Field(
         default=None, description="File holding the API secret, re-read when ERPNext refuses it (rotation)."
     )
-    name: str = Field(default="erpnext", description="The source name stamped on every message read.")
+    name: options.SourceName = "erpnext"
     feeds: list[ErpNextFeed] = Field(
         default_factory=_default_feeds,
         description="What the source polls: work_orders (submitted Work Order), purchase_receipts "
@@ -35,17 +36,10 @@ class ErpNextConfig(ConnectorConfig):
     since: str | None = Field(
         default=None, description="Read documents modified at or after this time ('YYYY-MM-DD HH:MM:SS')."
     )
-    poll_interval: float = Field(default=30.0, gt=0, description="Seconds between polls when idle.")
-    overlap_seconds: float = Field(
-        default=60.0,
-        ge=0,
-        description="Each poll reaches this far behind the watermark, so records committed late with an older "
-        "change time are still read; what was read in the window is recognised and skipped.",
-    )
+    poll_interval: options.PollInterval = 30.0
+    overlap_seconds: options.OverlapSeconds = 60.0
     page_size: int = Field(default=100, ge=1, le=1000, description="limit_page_length per list request.")
-    position_file: Path | None = Field(
-        default=None, description="JSON file keeping the acknowledged watermark per feed across restarts."
-    )
+    position_file: options.PositionFile = None
     stores_warehouse: str = Field(
         default="Stores - LL", description="Warehouse that lots are released to and consumed from."
     )
@@ -56,7 +50,5 @@ class ErpNextConfig(ConnectorConfig):
         default="custom_lotline_ref",
         description="Custom Data field on Stock Entry carrying lotline's idempotency key (create it once).",
     )
-    timeout: float = Field(default=30.0, gt=0, description="Seconds per HTTP request.")
-    retry_attempts: int = Field(
-        default=5, ge=1, description="Attempts per poll request on 429, 5xx, no answer."
-    )
+    timeout: options.Timeout = 30.0
+    retry_attempts: options.RetryAttempts = 5

@@ -19,9 +19,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
-from lotline.connectors.base import Check
 from lotline.connectors.erpkit.commands import (
     Command,
     GoodsReceipt,
@@ -37,28 +34,9 @@ from lotline.connectors.erpnext.payloads import manufacture_entry, transfer_entr
 from lotline.model.operational import QualityDecision
 
 
-class ErpNextSink(CommandSink):
+class ErpNextSink(CommandSink[ErpNextConfig, ErpNextClient]):
     reference_length = 140  # a Data field
-
-    def __init__(self, config: ErpNextConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        super().__init__()
-        self.config = config
-        self._transport = transport
-        self.client = ErpNextClient(config, transport)
-
-    async def open(self) -> None:
-        self.client = ErpNextClient(self.config, self._transport)
-
-    async def shut(self) -> None:
-        await self.client.aclose()
-
-    async def probe(self) -> Check:
-        client = ErpNextClient(self.config, self._transport)
-        try:
-            await client.request("GET", "/api/method/frappe.auth.get_logged_user")
-        finally:
-            await client.aclose()
-        return Check(True, f"ERPNext at {self.config.url}")
+    client_type = ErpNextClient
 
     async def apply(self, reference: str, command: Command) -> None:
         if isinstance(command, QualityDecisionCommand):

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
-from lotline.connectors.base import Check
 from lotline.connectors.erpkit.polling import PollingSource, Record
-from lotline.connectors.erpkit.positions import Cursor, FilePositions, MemoryPositions, Positions
+from lotline.connectors.erpkit.positions import Cursor
 from lotline.connectors.erpnext.client import ErpNextClient
 from lotline.connectors.erpnext.config import ErpNextConfig
-from lotline.connectors.wrappers.retry import RetryPolicy
 
 # feed -> (DocType, filters, fields, read the whole document)
 FEEDS: dict[str, tuple[str, list[Any], list[str], bool]] = {
@@ -60,42 +56,9 @@ FEEDS: dict[str, tuple[str, list[Any], list[str], bool]] = {
 }
 
 
-class ErpNextSource(PollingSource):
-    def __init__(
-        self,
-        config: ErpNextConfig,
-        positions: Positions | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        if positions is None:
-            positions = FilePositions(config.position_file) if config.position_file else MemoryPositions()
-        super().__init__(
-            config.name,
-            config.feeds,
-            positions,
-            poll_interval=config.poll_interval,
-            since=config.since,
-            overlap=config.overlap_seconds,
-            retry_policy=RetryPolicy(max_attempts=config.retry_attempts, base_delay=0.2, max_delay=30.0),
-            topic_prefix="erpnext",
-        )
-        self.config = config
-        self._transport = transport
-        self.client = ErpNextClient(config, transport)
-
-    async def open(self) -> None:
-        self.client = ErpNextClient(self.config, self._transport)
-
-    async def shut(self) -> None:
-        await self.client.aclose()
-
-    async def probe(self) -> Check:
-        client = ErpNextClient(self.config, self._transport)
-        try:
-            await client.request("GET", "/api/method/frappe.auth.get_logged_user")
-        finally:
-            await client.aclose()
-        return Check(True, f"ERPNext at {self.config.url}")
+class ErpNextSource(PollingSource[ErpNextConfig, ErpNextClient]):
+    topic_prefix = "erpnext"
+    client_type = ErpNextClient
 
     def key(self, feed: str, record: Record) -> str:
         return str(record["name"])

@@ -69,6 +69,11 @@ class OdooClient(HttpApi):
                     field=f"{model}.{name}",
                 )
 
+    async def ping(self) -> str:
+        """Count the users: a cheap authenticated call, for the connectors' check()."""
+        await self.call("res.users", "search_count", domain=[])
+        return f"Odoo at {self.config.url} ({self.config.protocol})"
+
     async def aclose(self) -> None:
         self._fields.clear()
         await super().aclose()

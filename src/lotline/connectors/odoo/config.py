@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 
 from lotline.connectors.base import ConnectorConfig
+from lotline.connectors.erpkit import options
 
 OdooFeed = Literal["production_orders", "receipts", "lots", "items", "boms"]
 
@@ -36,7 +37,7 @@ class OdooConfig(ConnectorConfig):
     api_key_file: Path | None = Field(
         default=None, description="File holding the API key, re-read when Odoo refuses the key (rotation)."
     )
-    name: str = Field(default="odoo", description="The source name stamped on every message read.")
+    name: options.SourceName = "odoo"
     feeds: list[OdooFeed] = Field(
         default_factory=_default_feeds,
         description="What the source polls: production_orders (mrp.production), receipts (incoming "
@@ -46,17 +47,10 @@ class OdooConfig(ConnectorConfig):
         default=None,
         description="Read records changed at or after this write_date (UTC, 'YYYY-MM-DD HH:MM:SS').",
     )
-    poll_interval: float = Field(default=30.0, gt=0, description="Seconds between polls when idle.")
-    overlap_seconds: float = Field(
-        default=60.0,
-        ge=0,
-        description="Each poll reaches this far behind the watermark, so records committed late with an older "
-        "change time are still read; what was read in the window is recognised and skipped.",
-    )
+    poll_interval: options.PollInterval = 30.0
+    overlap_seconds: options.OverlapSeconds = 60.0
     page_size: int = Field(default=200, ge=1, le=10000, description="Records per search_read page.")
-    position_file: Path | None = Field(
-        default=None, description="JSON file keeping the acknowledged watermark per feed across restarts."
-    )
+    position_file: options.PositionFile = None
     stock_location: str = Field(
         default="WH/Stock", description="complete_name of the stock location lots are released to."
     )
@@ -71,7 +65,5 @@ class OdooConfig(ConnectorConfig):
         default="x_lotline_ref",
         description="Char field on stock.move.line carrying lotline's idempotency key (create it once).",
     )
-    timeout: float = Field(default=30.0, gt=0, description="Seconds per HTTP request.")
-    retry_attempts: int = Field(
-        default=5, ge=1, description="Attempts per poll request on 429, 5xx, no answer."
-    )
+    timeout: options.Timeout = 30.0
+    retry_attempts: options.RetryAttempts = 5

@@ -20,9 +20,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
-from lotline.connectors.base import Check
 from lotline.connectors.erpkit.commands import (
     Command,
     GoodsReceipt,
@@ -46,28 +43,9 @@ from lotline.model.operational import QualityDecision
 DONE = ("done", "cancel")
 
 
-class OdooSink(CommandSink):
+class OdooSink(CommandSink[OdooConfig, OdooClient]):
     reference_length = 64
-
-    def __init__(self, config: OdooConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        super().__init__()
-        self.config = config
-        self._transport = transport
-        self.client = OdooClient(config, transport)
-
-    async def open(self) -> None:
-        self.client = OdooClient(self.config, self._transport)
-
-    async def shut(self) -> None:
-        await self.client.aclose()
-
-    async def probe(self) -> Check:
-        client = OdooClient(self.config, self._transport)
-        try:
-            await client.call("res.users", "search_count", domain=[])
-        finally:
-            await client.aclose()
-        return Check(True, f"Odoo at {self.config.url} ({self.config.protocol})")
+    client_type = OdooClient
 
     async def apply(self, reference: str, command: Command) -> None:
         if isinstance(command, ProductionConfirmation):

@@ -105,6 +105,13 @@ class SapClient(HttpApi):
 
     # --- OData ------------------------------------------------------------------------------------
 
+    async def ping(
+        self, service: str = "API_PRODUCTION_ORDER_2_SRV", path: str = "A_ProductionOrder_2"
+    ) -> str:
+        """One entity of `service`: a cheap authenticated call, for the connectors' check()."""
+        await self.get(service, path, {"$top": 1})
+        return f"SAP S/4HANA at {self.config.url} ({self.config.auth})"
+
     async def get(self, service: str, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Every entity the query yields, following `__next` links (server-driven paging)."""
         url: str | None = f"{ROOT}/{service}/{path}"

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 
 from lotline.connectors.base import ConnectorConfig
+from lotline.connectors.erpkit import options
 
 SapFeed = Literal["production_orders", "batches", "goods_receipts", "inspection_lots"]
 
@@ -38,7 +39,7 @@ class SapConfig(ConnectorConfig):
     sap_client: str | None = Field(
         default=None, description="The sap-client (mandant) sent on every request."
     )
-    name: str = Field(default="sap", description="The source name stamped on every message read.")
+    name: options.SourceName = "sap"
     feeds: list[SapFeed] = Field(
         default_factory=_default_feeds,
         description="What the source polls: production_orders (A_ProductionOrder_2), batches (API_BATCH_SRV), "
@@ -47,26 +48,17 @@ class SapConfig(ConnectorConfig):
     since: str | None = Field(
         default=None, description="Read what changed at or after this UTC time ('2026-12-01T00:00:00.000Z')."
     )
-    poll_interval: float = Field(default=30.0, gt=0, description="Seconds between polls when idle.")
-    overlap_seconds: float = Field(
-        default=60.0,
-        ge=0,
-        description="Each poll reaches this far behind the watermark, so records committed late with an older "
-        "change time are still read; what was read in the window is recognised and skipped.",
-    )
+    poll_interval: options.PollInterval = 30.0
+    overlap_seconds: options.OverlapSeconds = 60.0
     page_size: int = Field(
         default=100, ge=1, le=5000, description="$top per request (server paging via __next)."
     )
-    position_file: Path | None = Field(
-        default=None, description="JSON file keeping the acknowledged watermark per feed across restarts."
-    )
+    position_file: options.PositionFile = None
     plant: str = Field(default="1010", description="Plant of goods movements.")
     storage_location: str = Field(default="101A", description="Storage location of goods movements.")
     ud_code_group: str = Field(default="01", description="Usage decision code group (catalog 3).")
     ud_selected_set: str = Field(default="01", description="Usage decision selected set.")
     accept_code: str = Field(default="A", description="Usage decision code for released.")
     reject_code: str = Field(default="R", description="Usage decision code for rejected and on_hold.")
-    timeout: float = Field(default=30.0, gt=0, description="Seconds per HTTP request.")
-    retry_attempts: int = Field(
-        default=5, ge=1, description="Attempts per poll request on 429, 5xx, no answer."
-    )
+    timeout: options.Timeout = 30.0
+    retry_attempts: options.RetryAttempts = 5

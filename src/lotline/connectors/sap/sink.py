@@ -15,9 +15,6 @@ Idempotency, and what a real system needs for it:
 
 from __future__ import annotations
 
-import httpx
-
-from lotline.connectors.base import Check
 from lotline.connectors.erpkit.commands import (
     Command,
     GoodsReceipt,
@@ -41,28 +38,12 @@ def _quote(value: str) -> str:
     return value.replace("'", "''")
 
 
-class SapSink(CommandSink):
+class SapSink(CommandSink[SapConfig, SapClient]):
     reference_length = 25  # MaterialDocumentHeaderText; ConfirmationText takes 40
+    client_type = SapClient
 
-    def __init__(self, config: SapConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        super().__init__()
-        self.config = config
-        self._transport = transport
-        self.client = SapClient(config, transport)
-
-    async def open(self) -> None:
-        self.client = SapClient(self.config, self._transport)
-
-    async def shut(self) -> None:
-        await self.client.aclose()
-
-    async def probe(self) -> Check:
-        client = SapClient(self.config, self._transport)
-        try:
-            await client.get(CONFIRMATION, "ProdnOrdConf2", {"$top": 1})
-        finally:
-            await client.aclose()
-        return Check(True, f"SAP S/4HANA at {self.config.url} ({self.config.auth})")
+    async def ping(self, client: SapClient) -> str:
+        return await client.ping(CONFIRMATION, "ProdnOrdConf2")  # the service the sink posts to
 
     async def apply(self, reference: str, command: Command) -> None:
         cfg = self.config

@@ -9,14 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import httpx
-
-from lotline.connectors.base import Check
 from lotline.connectors.erpkit.polling import PollingSource, Record
-from lotline.connectors.erpkit.positions import Cursor, FilePositions, MemoryPositions, Positions
+from lotline.connectors.erpkit.positions import Cursor
 from lotline.connectors.sap.client import SapClient, parse_date
 from lotline.connectors.sap.config import SapConfig
-from lotline.connectors.wrappers.retry import RetryPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,42 +60,9 @@ def change_time(feed: Feed, record: Record) -> str:
     return f"{day}T{int(hours):02d}:{int(minutes):02d}:{int(seconds):02d}.000Z"
 
 
-class SapSource(PollingSource):
-    def __init__(
-        self,
-        config: SapConfig,
-        positions: Positions | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        if positions is None:
-            positions = FilePositions(config.position_file) if config.position_file else MemoryPositions()
-        super().__init__(
-            config.name,
-            config.feeds,
-            positions,
-            poll_interval=config.poll_interval,
-            since=config.since,
-            overlap=config.overlap_seconds,
-            retry_policy=RetryPolicy(max_attempts=config.retry_attempts, base_delay=0.2, max_delay=30.0),
-            topic_prefix="sap",
-        )
-        self.config = config
-        self._transport = transport
-        self.client = SapClient(config, transport)
-
-    async def open(self) -> None:
-        self.client = SapClient(self.config, self._transport)
-
-    async def shut(self) -> None:
-        await self.client.aclose()
-
-    async def probe(self) -> Check:
-        client = SapClient(self.config, self._transport)
-        try:
-            await client.get("API_PRODUCTION_ORDER_2_SRV", "A_ProductionOrder_2", {"$top": 1})
-        finally:
-            await client.aclose()
-        return Check(True, f"SAP S/4HANA at {self.config.url} ({self.config.auth})")
+class SapSource(PollingSource[SapConfig, SapClient]):
+    topic_prefix = "sap"
+    client_type = SapClient
 
     def key(self, feed: str, record: Record) -> str:
         return "/".join(str(record[k]) for k in FEEDS[feed].keys)
