@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 
 from lotline.api.settings import Settings
 from tests.api.conftest import Api, make_api
@@ -216,6 +217,30 @@ def test_discovery_headers_announce_versions_and_capture_limits(
     assert response.headers["GS1-CBV-Version"] == "2.0.0"
     assert response.headers["GS1-EPCIS-Capture-Limit"] == "321"
     assert response.headers["GS1-EPCIS-Capture-File-Size-Limit"] == "654321"
+
+
+def test_discovery_lists_the_endpoints_named_queries_included(limited_api: Api) -> None:
+    body = limited_api.client.get("/epcis", headers=limited_api.headers()).json()
+    endpoints = body["endpoints"]
+    assert "/epcis/capture" in endpoints and "/epcis/events" in endpoints
+    assert "/epcis/queries" in endpoints
+    assert "/epcis/queries/{queryName}/events" in endpoints
+    assert "/epcis/queries/{queryName}/subscriptions" in endpoints
+    app = limited_api.client.app
+    assert isinstance(app, FastAPI)
+    paths = set(app.openapi()["paths"])
+    for endpoint in endpoints:  # each one is served (the path parameters named as in GS1's OpenAPI)
+        served = endpoint.replace("{queryName}", "{name}").replace("{subscriptionID}", "{subscription_id}")
+        served = served.replace("{eventType}", "{event_type}").replace("{bizStep}", "{biz_step}")
+        assert any(_same_shape(served, path) for path in paths), endpoint
+
+
+def _same_shape(a: str, b: str) -> bool:
+    """The same path with any names for its {parameters}."""
+    split_a, split_b = a.split("/"), b.split("/")
+    return len(split_a) == len(split_b) and all(
+        x == y or (x.startswith("{") and y.startswith("{")) for x, y in zip(split_a, split_b, strict=True)
+    )
 
 
 def test_query_responses_carry_the_version_headers(loaded: Loaded) -> None:

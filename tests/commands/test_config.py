@@ -21,22 +21,26 @@ def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
 
 def test_the_two_line_plant_example_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LOTLINE_DB", raising=False)
-    code, out, err = run("config", "check", str(EXAMPLE), env={"MQTT_PASSWORD": "secret"})
+    env = {"MQTT_PASSWORD": "secret", "ERP_HOOK_SECRET": "hook-secret"}
+    code, out, err = run("config", "check", str(EXAMPLE), env=env)
     assert code == 0, err
     assert "is valid" in err
     for name in ("line1-mqtt", "line2-sparkplug", "line2-filler-opcua", "acme-filler-lots", "hamburg"):
         assert name in out
+    assert "erp-lots" in out  # the outbound route
     assert "secret" not in out
 
 
 def test_the_example_needs_its_secret_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MQTT_PASSWORD", raising=False)
+    monkeypatch.delenv("ERP_HOOK_SECRET", raising=False)
     code, _, err = run("config", "check", str(EXAMPLE))
     assert code == 1
     assert (
         f"{EXAMPLE}:40:17: connectors[line1-mqtt].options.password: environment variable MQTT_PASSWORD" in err
     )
-    assert "2 problem(s)" in err
+    assert "outbound.routes[erp-lots].target.config.secret: environment variable ERP_HOOK_SECRET" in err
+    assert "3 problem(s)" in err
 
 
 def test_problems_are_printed_with_file_line_and_field(tmp_path: Path) -> None:

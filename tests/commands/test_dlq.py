@@ -47,6 +47,14 @@ def test_every_dlq_command_has_help_with_an_example() -> None:
         assert code == 0 and "Example" in out, command
 
 
+def test_the_stage_option_names_every_stage_deliver_included() -> None:
+    result = CliRunner().invoke(app, ["dlq", "list", "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.replace("│", " ").split())
+    for stage in ("map", "validate", "store", "deliver", "send"):
+        assert stage in text.partition("--stage")[2], stage
+
+
 def test_list_and_show(db: str) -> None:
     code, out, _ = run("dlq", "list", "--db", db)
     assert code == 0 and "KeyError" in out and "line-2" in out

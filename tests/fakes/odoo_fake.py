@@ -15,6 +15,12 @@ Contracts followed:
   create() ignores unknown fields (the server only logs a warning); write_date has second precision.
 - Field names of Odoo 17: stock.move.line `quantity` (Odoo 16: `qty_done`), mrp.production `date_start`,
   stock.lot (was stock.production.lot before 16). `schema = "odoo16"` switches move lines to `qty_done`.
+- product.product `default_code`: the product's "Internal Reference" (Odoo 17.0 documentation, Inventory &
+  MRP > Inventory > Product management; a char field, not translated, false when empty), read like any
+  field (`read(ids, fields)` returns `id` plus the fields). A product's display_name (the second element of
+  a many2one to it) is "[default_code] name" under the default context and just the name when the
+  context has `display_default_code: False` (and the name is translated into the user's language):
+  `display_default_code = False` makes the fake answer like such a server.
 Scope: domains are lists of [field, operator, value] AND-ed (=, !=, <, <=, >, >=, in, not in); button
 methods only change states and stock quants as the connector relies on.
 """
@@ -117,6 +123,7 @@ class FakeOdoo:
         self.api_keys = {api_key}
         self.logins = {"integration": 2}
         self.schema = "odoo17"
+        self.display_default_code = True  # False: product display names without "[default_code] "
         self.now = "2026-12-01 08:00:00"
         self.records: dict[str, dict[int, dict[str, Any]]] = {model: {} for model in SCHEMA}
         self.faults = Faults()
@@ -162,7 +169,7 @@ class FakeOdoo:
             return False
         record = self.records[model].get(rid, {})
         name = record.get("complete_name") or record.get("name") or f"{model},{rid}"
-        if model == "product.product" and record.get("default_code"):
+        if model == "product.product" and record.get("default_code") and self.display_default_code:
             name = f"[{record['default_code']}] {name}"  # Odoo's product display_name
         return [rid, name]
 

@@ -175,10 +175,9 @@ def test_a_refused_window_is_dead_lettered_and_replayed_with_the_same_key(sqlite
             async with store.outbound() as outbound:
                 capture(store.engine, [event(1, biz_step="receiving")])
                 outbound.poke()
-                for _ in range(200):
-                    letters = dlq.list_letters(store.engine, stage="deliver")
-                    if letters:
-                        break
+                deadline = asyncio.get_running_loop().time() + 30  # bounded, with room for a busy machine
+                while not (letters := dlq.list_letters(store.engine, stage="deliver")):
+                    assert asyncio.get_running_loop().time() < deadline, "no dead letter within 30 s"
                     await asyncio.sleep(0.05)
                 [letter] = letters
                 assert letter.source == f"subscription:{sub.id}" and letter.message_id == f"sub:{sub.id}:1"
@@ -187,9 +186,9 @@ def test_a_refused_window_is_dead_lettered_and_replayed_with_the_same_key(sqlite
                 dlq.replay(store.engine, [letter.id], "test")
                 outbound.poke()
                 await receiver.until(1)
-                for _ in range(100):
-                    if [w.state for w in subs.list_windows(store.engine, sub.id)] == ["done"]:
-                        break
+                deadline = asyncio.get_running_loop().time() + 30
+                while [w.state for w in subs.list_windows(store.engine, sub.id)] != ["done"]:
+                    assert asyncio.get_running_loop().time() < deadline, "the window is not done within 30 s"
                     await asyncio.sleep(0.05)
         finally:
             await receiver.stop()

@@ -80,7 +80,9 @@ async def health(request: Request) -> Response:
     if runtime is None:
         return Response(b'{"status":"ok","database":"ok"}', media_type="application/json")
     ready, report = await runtime.health()
-    degraded = any(not c["ok"] for c in report["connectors"].values())
+    degraded = any(not c["ok"] for c in report["connectors"].values()) or any(
+        state == "open" for state in report.get("outbound", {}).get("routes", {}).values()
+    )
     body = {"status": "degraded" if ready and degraded else "ok" if ready else "not ready", "database": "ok"}
     return Response(
         orjson.dumps({**body, **report}), status_code=200 if ready else 503, media_type="application/json"

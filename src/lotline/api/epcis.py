@@ -81,6 +81,11 @@ def discovery(request: Request) -> Response:
             "/epcis/eventTypes",
             "/epcis/eventTypes/{eventType}/events",
             "/epcis/bizSteps/{bizStep}/events",
+            "/epcis/queries",
+            "/epcis/queries/{queryName}",
+            "/epcis/queries/{queryName}/events",
+            "/epcis/queries/{queryName}/subscriptions",
+            "/epcis/queries/{queryName}/subscriptions/{subscriptionID}",
         ],
     }
     return Response(orjson.dumps(body), media_type="application/json", headers=_discovery_headers(settings))

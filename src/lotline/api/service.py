@@ -1,13 +1,18 @@
-"""`lotline serve --config`: the HTTP API and the pipeline runner in one process, on one asyncio loop.
+"""`lotline serve --config`: the HTTP API, the pipeline runner and outbound delivery in one process, on
+one asyncio loop.
 
     service = Service(config, engine, host, port)
     await service.run()          # until SIGINT/SIGTERM (or service.stop())
 
-One loop, so /health can call each connector's `check()` where the connector lives. Shutdown, on a
-signal or `stop()`: uvicorn stops accepting connections; the runner stops reading, finishes the batch in
-flight and closes every connector (a message read but not yet in the inbox is not acknowledged, so its
-source delivers it again); then open HTTP requests finish. If the runner fails, the server stops too and
-`run()` raises the runner's error, so a supervisor restarts the process.
+One loop, so /health can call each connector's `check()` where the connector lives. With an `outbound:`
+section, the `Outbound` service (dispatcher and durable DBOS deliveries, `lotline.outbound`) starts beside
+the runner; without one, DBOS is not launched at all. Shutdown, on a signal or `stop()`: uvicorn stops
+accepting connections; the runner stops reading, finishes the batch in flight and closes every connector
+(a message read but not yet in the inbox is not acknowledged, so its source delivers it again); then the
+outbound dispatcher stops and DBOS shuts down (a delivery in flight resumes from its last checkpoint on
+the next start, with the same idempotency key); then open HTTP requests finish. If the runner fails, or
+outbound delivery cannot start, the server stops too and `run()` raises that error, so a supervisor
+restarts the process.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from lotline.api.app import create_app
 from lotline.config import Configuration
 from lotline.connectors.base import Source
 from lotline.connectors.wrappers.deadletter import describe
+from lotline.outbound import Outbound
 from lotline.pipeline.runner import Runner
 
 log = logging.getLogger("lotline.serve")
@@ -33,22 +39,41 @@ CHECK_TIMEOUT = 2.0  # seconds a connector's check() may take in /health
 
 
 class Runtime:
-    """What /health reports about the pipeline: the runner's state and every connector's check()."""
+    """What /health reports: the runner's state, every connector's check() and outbound delivery."""
 
-    def __init__(self, runner: Runner, sources: dict[str, Source]) -> None:
+    def __init__(self, runner: Runner, sources: dict[str, Source], outbound: Outbound | None = None) -> None:
         self.runner = runner
         self.sources = sources
+        self.outbound = outbound
         self.state = "starting"  # -> running -> stopping -> stopped, or failed
+        # the same states for outbound delivery; "off" when the configuration has no `outbound:` section
+        self.outbound_state = "off" if outbound is None else "starting"
 
     async def health(self) -> tuple[bool, dict[str, Any]]:
-        """(ready, report): ready while the runner runs; the report is JSON-ready."""
+        """(ready, report): ready while the runner runs (and outbound delivery, when configured); the
+        report is JSON-ready."""
         names = list(self.sources)
         checks = await asyncio.gather(*(self._check(self.sources[name]) for name in names))
         report: dict[str, Any] = {
             "runner": {"state": self.state, **self.runner.counters.snapshot()},
             "connectors": dict(zip(names, checks, strict=True)),
+            "outbound": self._outbound(),
         }
-        return self.state == "running", report
+        ready = self.state == "running" and self.outbound_state in ("off", "running")
+        return ready, report
+
+    def _outbound(self) -> dict[str, Any]:
+        outbound = self.outbound
+        if outbound is None:
+            return {"state": self.outbound_state}
+        # per route, its endpoint's circuit breaker; keyed by route name: /health needs no key, and an
+        # endpoint (a webhook URL) may carry a token
+        breakers = outbound.breaker_states()
+        routes = {
+            route.name: "disabled" if not route.enabled else breakers.get(route.endpoint, "closed")
+            for route in outbound.config.routes
+        }
+        return {"state": self.outbound_state, "routes": routes}
 
     @staticmethod
     async def _check(source: Source) -> dict[str, Any]:
@@ -70,33 +95,44 @@ class _Server(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         await self.service.stop_runner()
+        await self.service.stop_outbound()
         await super().shutdown(sockets)
 
 
 class Service:
-    """The API app with `app.state.runtime` set, and the runner over the configured connectors."""
+    """The API app with `app.state.runtime` set, the runner over the configured connectors and, with an
+    `outbound:` section, the outbound deliveries (on the database `engine` opens)."""
 
     def __init__(
         self, config: Configuration, engine: Engine, host: str, port: int, *, log_level: str = "info"
     ) -> None:
         self.sources = config.sources()
         self.runner = Runner(engine, self.sources, config.mapper, config.runner_settings())
-        self.runtime = Runtime(self.runner, self.sources)
+        routes = config.model.outbound
+        self.outbound: Outbound | None = None
+        if routes is not None:
+            db_url = engine.url.render_as_string(hide_password=False)
+            self.outbound = Outbound(engine, routes, db_url=db_url)
+        self.runtime = Runtime(self.runner, self.sources, self.outbound)
         self.app = create_app(engine)
         self.app.state.runtime = self.runtime
         self.server = _Server(uvicorn.Config(self.app, host=host, port=port, log_level=log_level), self)
         self._stop: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
+        self._outbound_task: asyncio.Task[None] | None = None
         self._error: BaseException | None = None
 
     async def run(self) -> None:
-        """Serve until stopped; raises the runner's error if the runner failed."""
+        """Serve until stopped; raises the runner's (or outbound start's) error if it failed."""
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(self._run_runner(self._stop))
+        if self.outbound is not None:
+            self._outbound_task = asyncio.create_task(self._start_outbound(self.outbound))
         try:
             await self.server.serve()
         finally:
             await self.stop_runner()
+            await self.stop_outbound()
         if self._error is not None:
             raise self._error
 
@@ -113,6 +149,39 @@ class Service:
         self._stop.set()
         with contextlib.suppress(Exception):
             await asyncio.shield(self._task)
+
+    async def stop_outbound(self) -> None:
+        """Stop the dispatcher, close the sinks and shut DBOS down (idempotent; after the runner, so the
+        events it stored last are already in the table the next start reads from)."""
+        task, self._outbound_task = self._outbound_task, None
+        if task is None or self.outbound is None:
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.shield(task)  # a start in progress completes first (DBOS launch is not cancellable)
+        if self.runtime.outbound_state != "running":
+            return
+        self.runtime.outbound_state = "stopping"
+        try:
+            await self.outbound.stop()
+        except Exception:
+            log.exception("outbound delivery did not stop cleanly")
+            self.runtime.outbound_state = "failed"
+            return
+        self.runtime.outbound_state = "stopped"
+        log.info("outbound delivery stopped")
+
+    async def _start_outbound(self, outbound: Outbound) -> None:
+        try:
+            await outbound.start()
+        except Exception as exc:
+            self._error = self._error or exc
+            self.runtime.outbound_state = "failed"
+            log.exception("outbound delivery could not start; stopping the server")
+            self.server.should_exit = True
+            return
+        self.runtime.outbound_state = "running"
+        names = ", ".join(route.name for route in outbound.config.routes) or "none"
+        log.info("outbound delivery started with routes: %s", names)
 
     async def _run_runner(self, stop: asyncio.Event) -> None:
         self.runtime.state = "running"

@@ -14,9 +14,10 @@ from lotline.commands import err
 
 if TYPE_CHECKING:
     from lotline.config import Configuration
+    from lotline.outbound import OutboundConfig
 
 app = typer.Typer(
-    help="Check lotline configuration files (plants, connectors, mappings).\n\n"
+    help="Check lotline configuration files (plants, connectors, mappings, outbound routes).\n\n"
     "Example: lotline config check examples/two-line-plant/lotline.yaml",
     no_args_is_help=True,
 )
@@ -84,6 +85,33 @@ def summary(config: Configuration, out: Console) -> None:
             ", ".join(rule.name for rule in mapper.rules),
         )
     out.print(mappings)
+    if model.outbound is not None:
+        _routes(model.outbound, out)
+
+
+def _routes(outbound: OutboundConfig, out: Console) -> None:
+    """The outbound routes (never the target's options: they hold URLs with tokens and secrets)."""
+    routes = Table(title="outbound routes")
+    for column in ("name", "target", "match", "payload", "ordering", "enabled"):
+        routes.add_column(column)
+    for route in outbound.routes:
+        m = route.match
+        filters = [
+            f"{label}: {', '.join(values)}"
+            for label, values in (
+                ("types", m.event_types),
+                ("steps", m.biz_steps),
+                ("plants", m.plants),
+                ("actions", m.actions),
+            )
+            if values
+        ]
+        shape = "transform" if route.transform is not None else route.payload
+        enabled = "yes" if route.enabled else "no"
+        routes.add_row(
+            route.name, route.target.kind, "; ".join(filters) or "any", shape, route.ordering or "", enabled
+        )
+    out.print(routes)
 
 
 def _safe_url(url: str) -> str:

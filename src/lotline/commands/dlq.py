@@ -38,7 +38,13 @@ class Format(StrEnum):
 
 
 SourceOption = Annotated[str | None, typer.Option(help="Only this source (connector name).")]
-StageOption = Annotated[str | None, typer.Option(help="Only this stage: map, validate, store or send.")]
+StageOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Only this stage: map, validate or store (the pipeline), deliver (outbound routes and "
+        "subscriptions, `lotline deliver` / `serve --config`) or send (a sink wrapper)."
+    ),
+]
 FormatOption = Annotated[Format, typer.Option("--format", help="table or json.")]
 
 

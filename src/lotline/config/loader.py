@@ -7,7 +7,8 @@ Steps, in order: read the YAML keeping file:line:col for every value (`lotline.m
 replace `${NAME}` references and apply `LOTLINE_*` overrides (`lotline.config.env`); validate the file
 format (`lotline.config.model`); check cross-references (`lotline.config.checks`); validate each
 connector's options against its registered kind (`lotline.config.connectors`); load every mapping for
-the plants it serves (`lotline.config.mappings`). All problems found are reported together. Relative
+the plants it serves (`lotline.config.mappings`); check the outbound routes' targets
+(`lotline.config.outbound`). All problems found are reported together. Relative
 paths (mapping files, connector files, a SQLite database) are relative to the config file's folder.
 """
 
@@ -26,6 +27,7 @@ from lotline.config.connectors import ConnectorSetup, validate_connector
 from lotline.config.env import apply_overrides, substitute
 from lotline.config.mappings import ConnectorMappings, LoadedMapping, load_mappings
 from lotline.config.model import LotlineConfig
+from lotline.config.outbound import check_outbound
 from lotline.config.problems import EnvLoc, Problems
 from lotline.connectors.base import Source
 from lotline.connectors.registry import Registry
@@ -92,6 +94,7 @@ def load_config(
         if setup is not None and entry.name not in setups:
             setups[entry.name] = setup
     loaded, mapper = load_mappings(model.mappings, model.connectors, setups, base, problems)
+    check_outbound(model, registry, problems)
     if problems.lines:
         raise ConfigError(problems.lines)
     if not isinstance(locate(tree, ["database", "url"]), EnvLoc):

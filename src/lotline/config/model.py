@@ -1,5 +1,8 @@
 """The configuration file format, as pydantic models: the single source for validation and for docs/config.md.
 
+The `outbound:` section is `lotline.outbound.OutboundConfig` itself (one route model for `serve --config`
+and `lotline deliver --routes`); its targets are checked in `lotline.config.outbound`.
+
 Connector `options` stay a plain mapping here: they are validated against the registered connector's own
 config model (`lotline.config.connectors`), which is found by `kind` through the connector registry.
 Cross-references (a connector's plant and line, a mapping's connectors) are checked in
@@ -12,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from lotline.outbound.routes import OutboundConfig
 from lotline.store.engine import DEFAULT_URL
 
 __all__ = [
@@ -161,3 +165,8 @@ class LotlineConfig(_Strict):
     connectors: list[ConnectorEntry] = Field(default_factory=list)
     mappings: list[MappingEntry] = Field(default_factory=list)
     runner: RunnerConfig = RunnerConfig()
+    outbound: OutboundConfig | None = Field(
+        default=None,
+        description="Outbound routes and the dispatcher's pace (`lotline.outbound.OutboundConfig`, the same "
+        "model `lotline deliver --routes` reads). Absent: `serve` delivers nothing (DBOS is not launched).",
+    )

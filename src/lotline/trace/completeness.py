@@ -22,8 +22,8 @@ from lotline.epcis.timefmt import format_time
 from lotline.errors import IdentifierError
 from lotline.store import schema as s
 from lotline.trace.facts import INBOUND_STEPS, OBJECT_ROLES, OUTBOUND_STEPS, PARTY_TYPES, Light
-from lotline.trace.graph import Graph, Span
-from lotline.trace.index import TraceIndex
+from lotline.trace.graph import Graph, Span, kind_of
+from lotline.trace.index import AsOf, TraceIndex
 
 Rule = Literal[
     "output-without-inputs",
@@ -161,14 +161,31 @@ class CompletenessReport:
 
 def check(index: TraceIndex, *, tolerance: float = MASS_TOLERANCE) -> CompletenessReport:
     """Run every rule over the index (brought up to date first) and score each plant. `tolerance`: the share
-    by which consumption may exceed supply before mass balance reports it."""
-    index.refresh()
-    last = index.graph.last_pk
-    stored = _read_stored(index.engine, last)  # outside the lock: traces keep running meanwhile
-    with index._lock:
-        run = _Check(index.graph, stored, last, tolerance)
-        run.run()
-        return run.report()
+    by which consumption may exceed supply before mass balance reports it.
+
+    What the check sees: the index as of the moment it starts, exactly. It brings the index up to date
+    and, under the index lock, takes an `AsOf` (the newest event indexed, `last`; the eventIDs declared in
+    error by then; the identifiers that had held something by then; the events indexed): a few set copies,
+    milliseconds. Then it releases the lock and runs every rule without it, so traces and recalls (which
+    refresh the index and walk it under the lock) run meanwhile, at most waiting for one of their own kind.
+    Events they add to the index during the check are not part of it: every fact is read through the
+    check's own `live` (an event after `last`, or declared in error by a declaration after it, is not
+    there), containment spans are replayed from that view (`Graph.replay`), never taken from the shared
+    cache, and an identifier is a container only if it held something by `last`. The report's
+    `checked_up_to` is `last`; events stored later are checked by the next run.
+
+    Why that is safe without copying the graph: the graph only grows (`Graph.add` appends facts, adds keys
+    and set members, never removes or rewrites one). The check walks each top-level dict over a copy of its
+    keys or items and each set of group names over a tuple of it (copies of builtins made in one C call,
+    atomic under the GIL, so a refresh cannot change their size mid-iteration); it iterates fact lists in
+    place (a list growing at its end while iterated is well defined in CPython), and anything new in them
+    names an event after `last`, which its `live` filters out. So the result is the one a check holding the
+    lock for its whole run would have produced at `last`."""
+    as_of = index.as_of()
+    stored = _read_stored(index.engine, as_of.last)  # the plants and quantities, from the database
+    run = _Check(index.graph, stored, as_of, tolerance)
+    run.run()
+    return run.report()
 
 
 @dataclass
@@ -216,10 +233,15 @@ def _read_stored(engine: Engine, last: int) -> _Stored:
 
 
 class _Check:
-    def __init__(self, graph: Graph, stored: _Stored, last: int, tolerance: float = MASS_TOLERANCE) -> None:
-        self.g, self.stored, self.last, self.tolerance = graph, stored, last, tolerance
+    """One run of the rules over the graph as of `as_of` (see `check`: it reads the shared graph while
+    refreshes extend it, through `live`, `spans` and `kind`, never `Graph.live`, `spans` or `kind`)."""
+
+    def __init__(self, graph: Graph, stored: _Stored, as_of: AsOf, tolerance: float = MASS_TOLERANCE) -> None:
+        self.g, self.stored, self.last, self.tolerance = graph, stored, as_of.last, tolerance
+        self.as_of = as_of
         self.findings: list[Finding] = []
-        self.live_pks = [pk for pk in sorted(graph.events) if pk <= last and graph.live(pk)]
+        self._spans: dict[int, list[Span]] = {}
+        self.live_pks = [pk for pk in as_of.pks if self.live(pk)]
         self.plant_of: dict[int, str | None] = {}
         self.seen: dict[int, set[str]] = defaultdict(set)  # node -> plants whose events name it
         self.named: set[int] = set()
@@ -263,10 +285,24 @@ class _Check:
         return None
 
     def live(self, pk: int) -> Light | None:
-        return None if pk > self.last else self.g.live(pk)
+        """The event as of `last`: None after it, or when declared in error by then."""
+        if pk > self.last:
+            return None
+        event = self.g.events.get(pk)
+        return None if event is None or event.event_id in self.as_of.declared else event
+
+    def spans(self, parent: int) -> list[Span]:
+        """`Graph.spans` as of `last` (the graph's own cache may already hold newer aggregations)."""
+        found = self._spans.get(parent)
+        if found is None:
+            found = self._spans[parent] = self.g.replay(parent, self.live)
+        return found
+
+    def kind(self, node: int) -> str:
+        return kind_of(self.g.keys[node], node in self.as_of.parents)
 
     def name(self, node: int) -> str:
-        return f"{_WHAT[self.g.kind(node)]} {self.g.display(node)}"
+        return f"{_WHAT[self.kind(node)]} {self.g.display(node)}"
 
     def when(self, pk: int) -> str:
         e = self.g.events[pk]
@@ -277,7 +313,7 @@ class _Check:
         return ", ".join(parties) or "an unnamed party"
 
     def is_container(self, node: int) -> bool:
-        return self.g.kind(node) == "container"
+        return self.kind(node) == "container"
 
     def emit(self, rule: str, nodes: list[int], pks: list[int], wrong: str, id_: str = "") -> None:
         """Record a finding: `wrong` says what is wrong; the rule's advice follows."""
@@ -297,12 +333,12 @@ class _Check:
         if cached is not None:
             return cached
         g, found = self.g, []
-        for group in g.produced_by.get(node, ()):
+        for group in tuple(g.produced_by.get(node, ())):
             found += [
                 (e.time, pk, "produced") for n, pk in g.groups[group][1] if n == node and (e := self.live(pk))
             ]
         found += [(e.time, pk, "commissioned") for pk in self.added.get(node, ()) if (e := self.live(pk))]
-        filled = [(sp.start, sp.opened, "first packed") for sp in g.spans(node) if sp.opened <= self.last]
+        filled = [(sp.start, sp.opened, "first packed") for sp in self.spans(node)]
         found += [min(filled)] if filled else []
         via: set[int] = set()
         stack: list[tuple[int, int, int, tuple[int, ...]]] = [(node, -(2**62), 2**62, ())]
@@ -329,23 +365,21 @@ class _Check:
         """`Graph.containers_of`, from one pass over every parent's spans (a check asks for most nodes)."""
         if self._held is None:
             self._held = defaultdict(list)
-            for parent in self.g.aggregations:
-                for span in self.g.spans(parent):
+            for parent in list(self.g.aggregations):
+                for span in self.spans(parent):
                     self._held[span.child].append(span)
         return self._held.get(node, [])
 
     def uses(self, node: int) -> list[tuple[int, int, str]]:
         g, found = self.g, []
-        for group in g.consumed_by.get(node, ()):
+        for group in tuple(g.consumed_by.get(node, ())):
             found += [
                 (e.time, pk, "consumed") for n, pk in g.groups[group][0] if n == node and (e := self.live(pk))
             ]
         self.origins(node)
         via = self._via[node]  # packed (by the supplier) into what we then received: not a use
         found += [
-            (span.start, span.opened, "packed")
-            for span in self.containers_of(node)
-            if span.opened <= self.last and span.parent not in via
+            (span.start, span.opened, "packed") for span in self.containers_of(node) if span.parent not in via
         ]
         found += [(e.time, pk, "shipped") for pk in g.shipments.get(node, ()) if (e := self.live(pk))]
         return found
@@ -358,7 +392,7 @@ class _Check:
         visited = {node}
         while stack:
             n, path = stack.pop()
-            inside = [sp for sp in self.g.spans(n) if sp.start <= time < sp.end]
+            inside = [sp for sp in self.spans(n) if sp.start <= time < sp.end]
             if not inside and (n != node or not self.is_container(n)):
                 out.append((n, path))
             for span in inside:
@@ -374,7 +408,7 @@ class _Check:
             getattr(self, rule.replace("-", "_"))()
 
     def output_without_inputs(self) -> None:
-        for inputs, outputs in self.g.groups.values():
+        for inputs, outputs in list(self.g.groups.values()):
             if not any(self.live(pk) for _, pk in inputs):
                 for n, pks in _by_node((n, pk) for n, pk in outputs if self.live(pk)).items():
                     wrong = (
@@ -384,7 +418,7 @@ class _Check:
 
     def shipped_without_history(self) -> None:
         missing: dict[tuple[int, str | None], tuple[list[int], list[int]]] = {}
-        for node, pks in self.g.shipments.items():
+        for node, pks in list(self.g.shipments.items()):
             for pk in pks:
                 for leaf, path in self.contents(node, e.time) if (e := self.live(pk)) else ():
                     if not self.origins(leaf):
@@ -409,8 +443,8 @@ class _Check:
                 self.emit("receipt-without-supplier", nodes, [pk], wrong, id_=e.event_id)
 
     def container_shipped_empty(self) -> None:
-        for node, pks in self.g.shipments.items():
-            spans = self.g.spans(node) if self.is_container(node) else []
+        for node, pks in list(self.g.shipments.items()):
+            spans = self.spans(node) if self.is_container(node) else []
             for pk in pks if self.is_container(node) else ():
                 e = self.live(pk)
                 if e is None or any(sp.start <= e.time < sp.end for sp in spans):
@@ -424,7 +458,7 @@ class _Check:
 
     def input_never_received(self) -> None:
         consumed: dict[tuple[int, str | None], list[int]] = defaultdict(list)
-        for inputs, _ in self.g.groups.values():
+        for inputs, _ in list(self.g.groups.values()):
             for n, pk in inputs:
                 if self.live(pk) and not self.origins(n):
                     consumed[(n, self.plant_of.get(pk))].append(pk)

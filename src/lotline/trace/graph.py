@@ -8,6 +8,7 @@ event declared in error (EPCIS 2.0 error declaration) stops contributing the mom
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, INSTANCE_CHILD_ROLES, OUTPUT_ROLES, Light
@@ -123,7 +124,18 @@ class Graph:
         return event
 
     def spans(self, parent: int) -> list[Span]:
-        """Containment spans of a parent, replayed in time order from its live aggregation events.
+        """Containment spans of a parent, replayed in time order from its live aggregation events (cached
+        until the parent's aggregations or the declarations change): `replay` with `live`."""
+        cached = self._spans.get(parent)
+        if cached is not None:
+            return cached
+        spans = self._spans[parent] = self.replay(parent, self.live)
+        return spans
+
+    def replay(self, parent: int, live: Callable[[int], Light | None]) -> list[Span]:
+        """Containment spans of a parent from those of its aggregation events that `live` returns (not
+        cached: a reader with its own view of the index, e.g. the completeness check as of one event, passes
+        its own `live`).
 
         ADD and OBSERVE put children in (OBSERVE confirms what is inside: never miss), DELETE takes the
         listed children out, and a DELETE listing none empties the parent (EPCIS 2.0 §7.4.3).
@@ -131,14 +143,12 @@ class Graph:
         does not empty the pallet. A DELETE listing a lot in childQuantityList removes a quantity of it,
         which may be part of what is inside, so the lot stays inside (never miss) until a DELETE empties
         the parent or lists it by instance."""
-        cached = self._spans.get(parent)
-        if cached is not None:
-            return cached
         spans: list[Span] = []
-        live = [e for e in (self.live(pk) for pk in self.aggregations.get(parent, ())) if e is not None]
+        found = [live(pk) for pk in self.aggregations.get(parent, ())]
+        events = [e for e in found if e is not None]
         for family in ("AggregationEvent", "AssociationEvent"):
             open_: dict[int, tuple[int, int]] = {}
-            for event in sorted((e for e in live if e.event_type == family), key=lambda e: (e.time, e.pk)):
+            for event in sorted((e for e in events if e.event_type == family), key=lambda e: (e.time, e.pk)):
                 if event.action == "DELETE":
                     listed = [self.ids[key] for key, _ in event.keys(CHILD_ROLES)]
                     by_instance = [self.ids[key] for key, _ in event.keys(INSTANCE_CHILD_ROLES)]
@@ -152,7 +162,6 @@ class Graph:
             spans.extend(
                 Span(parent, c, start, FOREVER, opened, None) for c, (start, opened) in open_.items()
             )
-        self._spans[parent] = spans
         return spans
 
     def containers_of(self, child: int) -> list[Span]:
@@ -200,15 +209,20 @@ class Graph:
         return found
 
     def kind(self, node: int) -> str:
-        key = self.keys[node]
-        if node in self.is_parent or "/00/" in key or "/8003/" in key:
-            return "container"
-        if "/21/" in key:
-            return "serial"
-        if "/10/" in key:
-            return "lot"
-        return "other"
+        return kind_of(self.keys[node], node in self.is_parent)
 
     def display(self, node: int) -> str:
         """The identifier in the form it was first captured in."""
         return self.raws[node] or self.keys[node]
+
+
+def kind_of(key: str, is_parent: bool) -> str:
+    """container, serial, lot or other: what an identifier (its key) is, `is_parent` if it ever held
+    something."""
+    if is_parent or "/00/" in key or "/8003/" in key:
+        return "container"
+    if "/21/" in key:
+        return "serial"
+    if "/10/" in key:
+        return "lot"
+    return "other"

@@ -2,12 +2,19 @@
 
 Events are read in capture order (`events.id`), so the index catches up with captures made by any process
 (the API, `lotline import`) by reading only what is new.
+
+The lock serialises what changes the graph (`refresh`) with the traversals that read it (traces, recall):
+both are short. A long reader (the completeness check, minutes on millions of events) does not hold it:
+it takes an `AsOf` (the newest event indexed and the declarations up to it, read together under the lock)
+and reads the graph through it, seeing exactly the events up to that one while refreshes append newer ones
+(see `lotline.trace.completeness.check`).
 """
 
 from __future__ import annotations
 
 import gc
 import threading
+from dataclasses import dataclass
 
 import orjson
 from sqlalchemy import Engine, select
@@ -19,6 +26,22 @@ from lotline.trace.graph import Graph
 from lotline.trace.traverse import TraceResult, backward, forward
 
 _READ_BATCH = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class AsOf:
+    """The index as it was after one refresh: its newest event, the eventIDs declared in error by then,
+    the identifiers that had held something by then (containers), and the events indexed (pks, in order).
+
+    The graph only grows: what a refresh adds later is an event with a larger pk, facts (list entries,
+    set members, new keys) naming such events, declarations, and new parents. A reader that ignores events
+    after `last`, uses these frozen declarations and parents instead of the live ones, and replays spans
+    with its own `live` (`Graph.replay`) sees the index exactly as of `last`."""
+
+    last: int
+    declared: frozenset[str]
+    parents: frozenset[int]
+    pks: tuple[int, ...]
 
 
 class TraceIndex:
@@ -42,6 +65,16 @@ class TraceIndex:
                         # walking them on every collection (pauses of 100 ms and more in the middle of traces).
                         gc.freeze()
                     return added
+
+    def as_of(self) -> AsOf:
+        """Bring the index up to date and return what it holds now (`AsOf`), taken under the lock in one
+        go (a few copies of sets of ids: milliseconds, not the length of the reader's work)."""
+        self.refresh()
+        with self._lock:
+            graph = self.graph
+            pks = list(graph.events)
+            as_of = (graph.last_pk, frozenset(graph.declared), frozenset(graph.is_parent))
+        return AsOf(*as_of, tuple(sorted(pks)))
 
     def _read(self, after: int) -> list[Light]:
         columns = (

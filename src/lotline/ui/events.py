@@ -107,27 +107,43 @@ def _stored(request: Request, event_id: str) -> dict[str, Any] | None:
         return None
     row = rows[0]._mapping
     body = orjson.loads(row["body"])
-    provenance = {
-        "source": row["source"] or row["interface"],
-        "interface": row["interface"],
+    return {
+        "body": body,
+        "raw": orjson.dumps(body, option=orjson.OPT_INDENT_2).decode(),
+        "provenance": provenance(row),
+        "declared": len(rows) > 1,
+    }
+
+
+def provenance(row: Any) -> dict[str, Any]:
+    """What the Provenance panel lists for a stored event row: the per-event provenance columns (source,
+    source message id, plant, received time, mapping, correlation id: `lotline.store.provenance`) when set,
+    and how and when it was stored. Nothing is shown for a column left unset (a REST capture or an import
+    has no connector, mapping or received time); a plant not recorded is derived from the event's location
+    and says so."""
+    out: dict[str, Any] = {"source": row["source"] or row["interface"], "interface": row["interface"]}
+    recorded = {
         "source message id": row["source_message_id"],
-        "received": micros(row["received_time"]) or None,
+        "plant": row["plant"],
+        "received time": micros(row["received_time"]) or None,
         "mapping": row["mapping"],
         "correlation id": row["correlation_id"],
         "capture job": row["capture_id"],
         "API key id": row["key_id"],
-        "plant": row["plant"] or plant_of(row["biz_location"] or row["read_point"] or None),
-        "record time": micros(row["record_time"]),
-        "event time": micros(row["event_time"]),
-        "event hash": row["event_hash"],
-        "stored row": row["id"],
     }
-    return {
-        "body": body,
-        "raw": orjson.dumps(body, option=orjson.OPT_INDENT_2).decode(),
-        "provenance": provenance,
-        "declared": len(rows) > 1,
-    }
+    out.update((label, value) for label, value in recorded.items() if value is not None)
+    location = row["biz_location"] or row["read_point"]
+    if row["plant"] is None and location:
+        out["plant (from its location)"] = plant_of(location)
+    out.update(
+        {
+            "record time": micros(row["record_time"]),
+            "event time": micros(row["event_time"]),
+            "event hash": row["event_hash"],
+            "stored row": row["id"],
+        }
+    )
+    return out
 
 
 @router.get("/events/detail")

@@ -4,38 +4,27 @@ the failure modes (429, 5xx, outage, expired key, changed schema, partial batch)
 from __future__ import annotations
 
 import asyncio
-import threading
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 
 from lotline.connectors import Outbound
 from lotline.connectors.erpkit import MemoryPositions
 from lotline.connectors.odoo import OdooSink, OdooSource
-from lotline.connectors.wrappers import CircuitBreaker, RetryPolicy, resilient
-from tests.connectors.erp_support import Parked, command, confirmation, no_sleep
+from tests.connectors.erp_scenarios import (
+    built_by_registry,
+    delivered_through_an_outage,
+    parked_on_a_schema_error,
+    recording_waits,
+    sent,
+)
+from tests.connectors.erp_support import command, confirmation, read_all, transport
 from tests.connectors.odoo.conftest import config
 from tests.fakes.odoo_fake import FakeOdoo
-from tests.fakes.server import LiveServer
 
 SUGAR = [{"item": "RM-7", "lot": "S-17", "quantity": 300, "uom": "KGM"}]
-
-
-def transport(fake: FakeOdoo) -> httpx.ASGITransport:
-    return httpx.ASGITransport(app=fake.app)
-
-
-async def read_all(source: OdooSource, ack: bool = True) -> list[tuple[str, dict[str, Any]]]:
-    got = []
-    while source._ready or await source.poll():
-        message, settle = await source.read()
-        got.append((message.message_id, orjson.loads(message.payload)))
-        if ack:
-            await settle()
-    return got
 
 
 @pytest.mark.parametrize("protocol", ["json2", "jsonrpc"])
@@ -68,6 +57,44 @@ def test_the_source_reads_orders_lots_and_receipts_once(fake: FakeOdoo, protocol
     assert first[1][1]["move_lines"][0]["quantity"] == 500.0
     assert [m for m, _ in second] == ["production_orders/1@2026-12-01 08:00:05"]  # the new version only
     assert third == []
+
+
+@pytest.mark.parametrize("protocol", ["json2", "jsonrpc"])
+def test_orders_carry_the_product_default_code_whatever_the_display_name(
+    fake: FakeOdoo, protocol: str
+) -> None:
+    """A server whose product display names carry no "[code]" (context display_default_code false, or a
+    translated name): the item still comes from product.product default_code, read by the source."""
+    from lotline.mapping import load_mapping
+
+    fake.display_default_code = False
+    [no_code] = fake.create("product.product", [{"name": "Probe-Set"}])
+    fake.create(
+        "mrp.production",
+        [{"name": "WH/MO/00043", "state": "confirmed", "product_id": no_code, "product_qty": 5.0}],
+    )
+    cfg = config(protocol=protocol, login="integration", feeds=["production_orders"])
+
+    async def scenario() -> list[Any]:
+        messages = []
+        async with OdooSource(cfg, MemoryPositions(), transport(fake)) as source:
+            while source._ready or await source.poll():
+                message, settle = await source.read()
+                messages.append(message)
+                await settle()
+        return messages
+
+    messages = asyncio.run(scenario())
+    orders = {order["name"]: order for order in (orjson.loads(m.payload) for m in messages)}
+    assert orders["WH/MO/00042"]["product_id"] == [1, "Syrup 1L"]  # no code in the display name
+    assert orders["WH/MO/00042"]["product_default_code"] == "FG-1"
+    assert orders["WH/MO/00043"]["product_default_code"] is False
+    mapper = load_mapping("template:odoo-production-order")
+    items = {}
+    for message in messages:
+        [status] = mapper(message)
+        items[status["data"]["orderId"]] = status["data"].get("item")
+    assert items == {"WH/MO/00042": "FG-1", "WH/MO/00043": None}  # no Internal Reference: no item guessed
 
 
 def test_ties_on_write_date_are_neither_lost_nor_repeated(fake: FakeOdoo) -> None:
@@ -160,11 +187,7 @@ def test_a_partial_batch_failure_names_the_failed_key(fake: FakeOdoo) -> None:
         Outbound("broken", b'{"kind": "production_confirmation"}'),
     ]
 
-    async def scenario() -> Any:
-        async with OdooSink(config(), transport(fake)) as sink:
-            return await sink.send(batch)
-
-    result = asyncio.run(scenario())
+    result = sent(OdooSink(config(), transport(fake)), batch)
     assert result.delivered == ("ok",)
     assert "WH/MO/99999" in result.failed["bad"]
     assert "orderId" in result.failed["broken"]
@@ -172,27 +195,10 @@ def test_a_partial_batch_failure_names_the_failed_key(fake: FakeOdoo) -> None:
 
 def test_429_and_5xx_are_retried_by_the_wrappers_honouring_retry_after(fake: FakeOdoo) -> None:
     fake.faults.rate_limited, fake.faults.retry_after = 1, 2
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    async def scenario() -> Any:
-        sink = resilient(
-            OdooSink(config(), transport(fake)),
-            name="odoo",
-            retry=RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=5),
-            sleep=sleep,
-        )
-        async with sink:
-            first = await sink.send([Outbound("c1", confirmation("WH/MO/00042", SUGAR))])
-            fake.faults.server_errors = 2
-            second = await sink.send(
-                [Outbound("h1", command("quarantine_transfer", item="RM-7", lot="S-17", quantity=5))]
-            )
-            return first, second
-
-    first, second = asyncio.run(scenario())
+    sink, waits = recording_waits(OdooSink(config(), transport(fake)), "odoo", max_attempts=4)
+    first = sent(sink, [Outbound("c1", confirmation("WH/MO/00042", SUGAR))])
+    fake.faults.server_errors = 2
+    second = sent(sink, [Outbound("h1", command("quarantine_transfer", item="RM-7", lot="S-17", quantity=5))])
     assert first.delivered == ("c1",) and second.delivered == ("h1",)
     assert waits[0] >= 2  # Retry-After: 2
     assert len(fake.search("stock.move.line", [["x_lotline_ref", "=", "c1"]])) == 1
@@ -229,24 +235,10 @@ def test_an_expired_key_that_was_not_replaced_is_an_auth_error(fake: FakeOdoo) -
 
 def test_a_changed_schema_names_the_field_and_parks_the_message(fake: FakeOdoo) -> None:
     fake.schema = "odoo16"  # stock.move.line.quantity is qty_done again
-    parked = Parked()
     item = Outbound("c1", confirmation("WH/MO/00042", SUGAR))
-
-    async def scenario() -> Any:
-        sink = resilient(
-            OdooSink(config(), transport(fake)),
-            name="odoo",
-            retry=RetryPolicy(max_attempts=2, base_delay=0),
-            park=parked,
-            sleep=no_sleep,
-        )
-        async with sink:
-            return await sink.send([item])
-
-    result = asyncio.run(scenario())
+    result, letter = parked_on_a_schema_error(OdooSink(config(), transport(fake)), "odoo", item)
     assert "stock.move.line" in result.failed["c1"] and "'quantity'" in result.failed["c1"]
-    [letter] = parked.letters
-    assert letter.payload == item.payload and letter.attempts == 2 and "ErpSchemaError" in letter.error
+    assert letter.attempts == 2
     assert fake.search("stock.move.line", [["x_lotline_ref", "=", "c1"]]) == []  # nothing half-written
 
 
@@ -269,42 +261,16 @@ def test_the_source_names_a_field_the_server_no_longer_has(fake: FakeOdoo) -> No
 def test_deliveries_wait_for_an_unreachable_odoo_and_complete_exactly_once(fake: FakeOdoo) -> None:
     """Over a real socket: the server goes away, the wrappers retry (breaker open, half-open trials),
     the server comes back, every delivery lands once."""
-    server = LiveServer(fake.app)
-    server.start()
     batch = [
         Outbound(f"c{i}", confirmation("WH/MO/00042", SUGAR, final=False, yieldQuantity=i)) for i in range(3)
     ]
     batch.append(Outbound("h1", command("quarantine_transfer", item="RM-7", lot="S-17", quantity=5)))
-
-    async def scenario() -> Any:
-        breaker = CircuitBreaker("odoo", failure_threshold=2, reset_after=0.1)
-        sink = resilient(
-            OdooSink(config(server.url, timeout=1.0), None),
-            name="odoo",
-            breaker=breaker,
-            retry=RetryPolicy(max_attempts=30, base_delay=0.02, max_delay=0.1),
-        )
-        async with sink:
-            assert (await sink.send(batch[:1])).ok
-            server.stop()
-            threading.Timer(0.5, server.start).start()
-            return await sink.send(batch)
-
-    try:
-        result = asyncio.run(scenario())
-    finally:
-        server.stop()
-    assert result.ok and sorted(result.delivered) == ["c0", "c1", "c2", "h1"]
+    delivered_through_an_outage(fake, lambda url: OdooSink(config(url, timeout=1.0)), "odoo", batch)
     for key in ("c0", "c1", "c2"):
         assert len(fake.search("stock.move.line", [["x_lotline_ref", "=", key]])) == 1
     assert len(fake.search("stock.picking", [["origin", "=", "h1"]])) == 1
 
 
 def test_the_registry_builds_the_odoo_source_and_sink_from_config_alone() -> None:
-    from lotline.connectors import Registry, Sink, Source
-
-    spec = Registry.discover().get("odoo")
-    config_ = spec.config.model_validate({"url": "http://x", "api_key": "k"})
-    assert spec.source is not None and spec.sink is not None
-    assert isinstance(spec.source(config_), OdooSource) and isinstance(spec.source(config_), Source)
-    assert isinstance(spec.sink(config_), OdooSink) and isinstance(spec.sink(config_), Sink)
+    source, sink = built_by_registry("odoo", {"url": "http://x", "api_key": "k"})
+    assert isinstance(source, OdooSource) and isinstance(sink, OdooSink)

@@ -1,19 +1,21 @@
 """The Odoo source: polls mrp.production, incoming stock.picking, stock.lot, product.product and mrp.bom by
 write_date (UTC, second precision: ties are common and broken by id). Receipts carry their move lines
-(product, lot, quantity) so one message is one complete receipt."""
+(product, lot, quantity) so one message is one complete receipt.
+
+Production orders carry their product's item code as `product_default_code`: product.product's
+`default_code` (the "Internal Reference" of Odoo's product form), read by id (`read`, which also reads
+archived products), or false when the product has none. The many2one `product_id` is `[id, display name]`,
+and the display name is no item code: it is "[default_code] name" only while the context key
+`display_default_code` is unset or true, and its name part is translated into the user's language."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
-from lotline.connectors.base import Check
 from lotline.connectors.erpkit.polling import PollingSource, Record
-from lotline.connectors.erpkit.positions import Cursor, FilePositions, MemoryPositions, Positions
+from lotline.connectors.erpkit.positions import Cursor
 from lotline.connectors.odoo.client import OdooClient
 from lotline.connectors.odoo.config import OdooConfig
-from lotline.connectors.wrappers.retry import RetryPolicy
 
 # feed -> (model, domain, fields)
 FEEDS: dict[str, tuple[str, list[Any], list[str]]] = {
@@ -56,42 +58,9 @@ FEEDS: dict[str, tuple[str, list[Any], list[str]]] = {
 MOVE_LINE_FIELDS = ["picking_id", "product_id", "lot_id", "lot_name", "quantity", "product_uom_id"]
 
 
-class OdooSource(PollingSource):
-    def __init__(
-        self,
-        config: OdooConfig,
-        positions: Positions | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        if positions is None:
-            positions = FilePositions(config.position_file) if config.position_file else MemoryPositions()
-        super().__init__(
-            config.name,
-            config.feeds,
-            positions,
-            poll_interval=config.poll_interval,
-            since=config.since,
-            overlap=config.overlap_seconds,
-            retry_policy=RetryPolicy(max_attempts=config.retry_attempts, base_delay=0.2, max_delay=30.0),
-            topic_prefix="odoo",
-        )
-        self.config = config
-        self._transport = transport
-        self.client = OdooClient(config, transport)
-
-    async def open(self) -> None:
-        self.client = OdooClient(self.config, self._transport)
-
-    async def shut(self) -> None:
-        await self.client.aclose()
-
-    async def probe(self) -> Check:
-        client = OdooClient(self.config, self._transport)
-        try:
-            await client.call("res.users", "search_count", domain=[])
-        finally:
-            await client.aclose()
-        return Check(True, f"Odoo at {self.config.url} ({self.config.protocol})")
+class OdooSource(PollingSource[OdooConfig, OdooClient]):
+    topic_prefix = "odoo"
+    client_type = OdooClient
 
     def key(self, feed: str, record: Record) -> str:
         return str(record["id"])
@@ -119,7 +88,19 @@ class OdooSource(PollingSource):
                 break
         if feed == "receipts" and records:
             await self._attach_move_lines(records)
+        if feed == "production_orders" and records:
+            await self._attach_product_codes(records)
         return records
+
+    async def _attach_product_codes(self, orders: list[Record]) -> None:
+        """Each order's `product_default_code`: its product's default_code (false when it has none)."""
+        ids = sorted({product for order in orders if (product := _m2o(order.get("product_id")))})
+        codes: dict[int, Any] = {}
+        if ids:
+            products = await self.client.call("product.product", "read", ids=ids, fields=["default_code"])
+            codes = {int(p["id"]): p.get("default_code") or False for p in products}
+        for order in orders:
+            order["product_default_code"] = codes.get(_m2o(order.get("product_id")) or 0, False)
 
     async def _attach_move_lines(self, pickings: list[Record]) -> None:
         lines = await self.client.call(
@@ -134,3 +115,8 @@ class OdooSource(PollingSource):
             by_picking.setdefault(int(line["picking_id"][0]), []).append(line)
         for picking in pickings:
             picking["move_lines"] = by_picking.get(int(picking["id"]), [])
+
+
+def _m2o(value: Any) -> int | None:
+    """The id of a many2one value ([id, display name]), None when unset (false)."""
+    return int(value[0]) if isinstance(value, list) and value else None
