@@ -33,7 +33,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,6 +65,14 @@ RECEIVE_MAXIMUM = 2000  # unacknowledged messages in flight to lotline (4 batche
 WARM_UP = 1.0  # seconds of each offered load that run before the measured ones (same load, not counted)
 
 
+def mapping_mapper(spec: str) -> Callable[[Message], Sequence[Mapping[str, Any]]]:
+    """`--mapping template:filler-lot-commissioning`: the shipped declarative (JSONata) mapping instead of
+    the Python function, i.e. what a plant configures; its topic filter is plant/+/filler/+/lot."""
+    from lotline.mapping import load_mapping
+
+    return load_mapping(spec)
+
+
 def to_epcis(message: Message) -> list[dict[str, Any]]:
     """The mapping: one filler record -> one EPCIS ObjectEvent (the Node-RED function builds the same)."""
     d = orjson.loads(message.payload)
@@ -90,6 +98,10 @@ def to_epcis(message: Message) -> list[dict[str, Any]]:
             "ilmd": {"cbvmda:bestBeforeDate": d["bestBefore"], "cbvmda:lotNumber": d["lot"]},
         }
     ]
+
+
+# The mapper lotline runs: the Python function above, or a declarative mapping (--mapping).
+MAPPER: list[Callable[[Message], Sequence[Mapping[str, Any]]]] = [to_epcis]
 
 
 # --- running the pieces ------------------------------------------------------------------------------------
@@ -134,7 +146,7 @@ async def run_lotline(
     commits: list[int] = []  # microseconds; a connection goes back to the pool right after its commit
     event.listen(engine, "checkin", lambda *_: commits.append(time.time_ns() // 1000))
     source = MqttSource(source_config(port, client_id, topic))
-    runner = Runner(engine, {"filler": source}, to_epcis, SETTINGS)
+    runner = Runner(engine, {"filler": source}, MAPPER[0], SETTINGS)
     stop = asyncio.Event()
     started = time.perf_counter()
     await source.connect()  # subscribed before anything is published
@@ -195,7 +207,7 @@ def sustained(
     port: int, work: Path, messages: int
 ) -> tuple[float, float, dict[str, float], Mapping[str, object]]:
     """(lotline msg/s, baseline msg/s, publisher figures, lotline counters) draining M queued messages."""
-    topic = "plant/p1/filler/sustained"
+    topic = "plant/p1/filler/sustained/lot"
     baseline = Baseline(port, work / "sustained-baseline.db", topic, "bench-baseline-sustained")
     lotline_db = work / "sustained-lotline.db"
 
@@ -240,7 +252,7 @@ class LoadRow:
 def at_load(port: int, work: Path, load: int, seconds: float, red: Path | None) -> list[LoadRow]:
     count = int(load * (seconds + WARM_UP))
     rows = []
-    topic = f"plant/p1/filler/load{load}"
+    topic = f"plant/p1/filler/load{load}/lot"
     publish = publisher_command(port, topic, count, load, f"l{load}")
 
     db = work / f"load{load}-lotline.db"
@@ -374,6 +386,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each offered load")
     parser.add_argument("--workdir", type=Path, default=REPO / "benchmarks" / "out")
     parser.add_argument("--no-node-red", action="store_true", help="leave Node-RED out")
+    parser.add_argument(
+        "--mapping", help="map with this mapping file or template (e.g. template:filler-lot-commissioning)"
+    )
     parser.add_argument("--no-sustained", action="store_true", help="measure the offered loads only")
     parser.add_argument(
         "--note", default="", help="a line recorded above the tables (e.g. the machine's load)"
@@ -384,6 +399,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.mapping:
+        MAPPER[0] = mapping_mapper(args.mapping)
     loads = [int(x) for x in args.loads.split(",") if x.strip()]
     work: Path = args.workdir / "ingest"
     if work.exists():

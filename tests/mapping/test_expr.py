@@ -61,6 +61,66 @@ def test_the_variable_fast_path_returns_what_jsonata_returns(source: str) -> Non
     assert (None if value is UNDEFINED else value) == reference
 
 
+CONCAT_DATA: dict[str, Any] = {
+    "item": "011111",
+    "lot": "L-1",
+    "count": 2400,
+    "ratio": 0.1,
+    "flag": True,
+    "none": None,
+    "nested": {"lot": "N-7"},
+    "list": ["a", "b"],
+    "ts": 1764590400001,
+    "float_ts": 1764590400001.5,
+    "old": -1000,
+}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "'urn:epc:class:lgtin:' & $gcp & '.' & item & '.' & lot",
+        'nested.lot & "/" & lot',
+        "lot & ''",
+        "item & count",  # a number: JSONata's $string rules (fallback)
+        "item & ratio",
+        "item & flag",
+        "item & missing",  # no value: JSONata concatenates an empty string (fallback)
+        "item & none",
+        "item & list",
+        "$unbound & item",
+        "$fromMillis(ts)",
+        "$fromMillis(float_ts)",
+        "$fromMillis(old)",
+        "$fromMillis(missing)",
+        "$fromMillis(lot)",
+        "count > 0",
+        "count >= 2400",
+        "count < 2400.5",
+        "count <= -1",
+        "count = 2400",
+        "count != 2400",
+        "ratio > 0.05",
+        "flag > 0",  # JSONata refuses to compare a boolean (fallback, then the same error)
+        "lot > 0",
+        "missing > 0",
+        "none = 0",
+        "list > 0",
+    ],
+)
+def test_the_concatenation_and_millis_fast_paths_return_what_jsonata_returns(source: str) -> None:
+    bindings = {"gcp": "4012345"}
+    try:
+        reference = Jsonata(source).evaluate(CONCAT_DATA, bindings)
+    except Exception as exc:  # JSONata refuses it: so must we
+        with pytest.raises(MappingError):
+            Expr(source).evaluate(CONCAT_DATA, bindings)
+        assert exc
+        return
+    value = Expr(source).evaluate(CONCAT_DATA, bindings)
+    assert (None if value is UNDEFINED else value) == reference
+
+
 def test_bindings_and_python_functions() -> None:
     expr = Expr("$twice($x) & $message.topic")
     bindings = {"x": 2, "twice": function(lambda v: v * 2), "message": {"topic": "/t"}}
