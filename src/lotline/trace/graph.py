@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, INSTANCE_CHILD_ROLES, OUTPUT_ROLES, Light
 
@@ -51,11 +52,13 @@ class Graph:
         self.declared: set[str] = set()  # eventIDs declared in error
         # transformations: group key -> (input facts, output facts) of (node, event pk)
         self.groups: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
-        self.consumed_by: dict[int, set[str]] = defaultdict(set)
-        self.produced_by: dict[int, set[str]] = defaultdict(set)
+        # node -> transformation groups, and child -> parents: short lists (a set costs 216 bytes even with one
+        # element, and most nodes have one), kept free of repeats by `_once`, in the order they were added
+        self.consumed_by: dict[int, list[str]] = defaultdict(list)
+        self.produced_by: dict[int, list[str]] = defaultdict(list)
         # containment: per parent, its aggregation events (pk); spans derived lazily
         self.aggregations: dict[int, list[int]] = defaultdict(list)
-        self.parents_of: dict[int, set[int]] = defaultdict(set)  # child -> parents it was ever added to
+        self.parents_of: dict[int, list[int]] = defaultdict(list)  # child -> parents it was ever added to
         self._spans: dict[int, list[Span]] = {}
         self._spans_by_child: dict[int, dict[int, list[Span]]] = {}  # parent -> child -> its spans
         # movements: node -> events (pk) that moved it directly
@@ -91,18 +94,18 @@ class Graph:
             for key, raw in event.keys(INPUT_ROLES):
                 n = self.node(key, raw)
                 inputs.append((n, event.pk))
-                self.consumed_by[n].add(group)
+                _once(self.consumed_by[n], group)
             for key, raw in event.keys(OUTPUT_ROLES):
                 n = self.node(key, raw)
                 outputs.append((n, event.pk))
-                self.produced_by[n].add(group)
+                _once(self.produced_by[n], group)
         parent = event.parent
         if parent is not None and event.event_type in ("AggregationEvent", "AssociationEvent"):
             p = self.node(*parent)
             self.is_parent.add(p)
             self.aggregations[p].append(event.pk)
             for key, raw in event.keys(CHILD_ROLES):
-                self.parents_of[self.node(key, raw)].add(p)
+                _once(self.parents_of[self.node(key, raw)], p)
             self._spans.pop(p, None)
             self._spans_by_child.pop(p, None)
         shipment, receipt = event.is_shipment, event.is_receipt
@@ -214,6 +217,12 @@ class Graph:
     def display(self, node: int) -> str:
         """The identifier in the form it was first captured in."""
         return self.raws[node] or self.keys[node]
+
+
+def _once(values: list[Any], value: Any) -> None:
+    """Append `value` unless it is there already (repeats are most often the last one added)."""
+    if not values or (values[-1] != value and value not in values):
+        values.append(value)
 
 
 def kind_of(key: str, is_parent: bool) -> str:
