@@ -49,6 +49,10 @@ class TraceIndex:
         self.engine = engine
         self.graph = Graph()
         self._lock = threading.Lock()
+        # One string object per distinct value: an identifier is named by several events (commissioned,
+        # packed, shipped, received) and every event repeats its type and step, and the driver hands each
+        # row's strings over as new objects.
+        self._strings: dict[str, str] = {}
 
     def refresh(self) -> int:
         """Index the events stored since the last refresh; returns how many were added."""
@@ -92,20 +96,25 @@ class TraceIndex:
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
         lights = []
+        one = self._strings.setdefault
+
+        def maybe(value: str | None) -> str | None:
+            return None if value is None else one(value, value)
+
         for row in rows:
             body = orjson.loads(row.body)
             lights.append(
                 Light(
                     pk=row.id,
                     event_id=row.event_id,
-                    event_type=row.event_type,
-                    action=row.action,
+                    event_type=one(row.event_type, row.event_type),
+                    action=maybe(row.action),
                     time=row.event_time,
-                    biz_step=row.biz_step,
+                    biz_step=maybe(row.biz_step),
                     transformation_id=row.transformation_id,
                     declared=bool(row.error_declared),
-                    epcs=identifiers_of(body),
-                    refs=references_of(body),
+                    epcs=[(one(r, r), one(k, k), maybe(w)) for r, k, w in identifiers_of(body)],
+                    refs=[(one(a, a), one(t, t), one(v, v), maybe(w)) for a, t, v, w in references_of(body)],
                 )
             )
         return lights
