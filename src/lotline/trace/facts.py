@@ -25,7 +25,9 @@ INBOUND_STEPS = frozenset({"receiving", "accepting", "arriving"})
 
 @dataclass(slots=True)
 class Light:
-    """One event as the genealogy sees it."""
+    """One event as the genealogy sees it. Its identifiers are kept compactly (a string of one-letter roles,
+    a tuple of identity keys, the captured forms only where one differs from its key): an index holds
+    millions of these, and a list of tuples per event costs several times as much."""
 
     pk: int
     event_id: str
@@ -35,21 +37,68 @@ class Light:
     biz_step: str | None
     transformation_id: str | None
     declared: bool  # this event IS an error declaration (of the event with the same eventID)
-    epcs: list[tuple[str, str, str | None]] = field(default_factory=list)  # (role, key, raw)
+    roles: str = ""  # one role letter (schema ROLE_*) per identifier
+    ids: tuple[str, ...] = ()  # identity keys, one per role
+    raws: tuple[str | None, ...] | None = None  # the forms captured, where any differs from its key
     refs: list[tuple[str, str, str, str | None]] = field(default_factory=list)  # (kind, type, key, raw)
 
+    @classmethod
+    def build(
+        cls,
+        pk: int,
+        event_id: str,
+        event_type: str,
+        action: str | None,
+        time: int,
+        biz_step: str | None,
+        transformation_id: str | None,
+        declared: bool,
+        epcs: list[tuple[str, str, str | None]],
+        refs: list[tuple[str, str, str, str | None]],
+    ) -> Light:
+        """A Light from (role, key, raw) identifier triples."""
+        raws = tuple(raw for _, _, raw in epcs)
+        return cls(
+            pk,
+            event_id,
+            event_type,
+            action,
+            time,
+            biz_step,
+            transformation_id,
+            declared,
+            "".join(role for role, _, _ in epcs),
+            tuple(key for _, key, _ in epcs),
+            raws if any(raw is not None for raw in raws) else None,
+            refs,
+        )
+
+    @property
+    def epcs(self) -> list[tuple[str, str, str | None]]:
+        """(role, key, raw) of every identifier."""
+        raws = self.raws or (None,) * len(self.ids)
+        return list(zip(self.roles, self.ids, raws, strict=True))
+
     def epcs_all(self) -> list[tuple[str, str | None]]:
-        return [(key, raw) for _, key, raw in self.epcs]
+        if self.raws is None:
+            return [(key, None) for key in self.ids]
+        return list(zip(self.ids, self.raws, strict=True))
 
     def keys(self, roles: frozenset[str]) -> list[tuple[str, str | None]]:
-        return [(key, raw) for role, key, raw in self.epcs if role in roles]
+        if self.raws is None:  # the common case: every identifier captured in its key form
+            return [(key, None) for role, key in zip(self.roles, self.ids, strict=True) if role in roles]
+        return [
+            (key, raw)
+            for role, key, raw in zip(self.roles, self.ids, self.raws, strict=True)
+            if role in roles
+        ]
 
     @property
     def parent(self) -> tuple[str, str | None] | None:
-        for role, key, raw in self.epcs:
-            if role == s.ROLE_PARENT:
-                return key, raw
-        return None
+        index = self.roles.find(s.ROLE_PARENT)
+        if index < 0:
+            return None
+        return self.ids[index], self.raws[index] if self.raws else None
 
     def parties(self, kind: str) -> list[tuple[str, str]]:
         """(type, party as captured) of the source (`s.REF_SOURCE`) or destination list; owning and

@@ -26,6 +26,7 @@ from lotline.trace.graph import Graph
 from lotline.trace.traverse import TraceResult, backward, forward
 
 _READ_BATCH = 20_000
+_FREEZE_EVERY = 2_000  # containers whose spans were cached since the last freeze (see _freeze_caches)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class TraceIndex:
         # packed, shipped, received) and every event repeats its type and step, and the driver hands each
         # row's strings over as new objects.
         self._strings: dict[str, str] = {}
+        self._frozen_at = 0  # size of the graph's span cache at the last freeze
 
     def refresh(self) -> int:
         """Index the events stored since the last refresh; returns how many were added."""
@@ -104,7 +106,7 @@ class TraceIndex:
         for row in rows:
             body = orjson.loads(row.body)
             lights.append(
-                Light(
+                Light.build(
                     pk=row.id,
                     event_id=row.event_id,
                     event_type=one(row.event_type, row.event_type),
@@ -131,4 +133,17 @@ class TraceIndex:
         self.refresh()
         walk = forward if direction == "forward" else backward
         with self._lock:
-            return walk(self.graph, root, max_depth=max_depth, since=since, until=until)
+            result = walk(self.graph, root, max_depth=max_depth, since=since, until=until)
+            self._freeze_caches()
+            return result
+
+    def _freeze_caches(self) -> None:
+        """Traces fill the graph's containment caches (hundreds of thousands of long-lived objects at 1M
+        events), and every full collection of the garbage collector then walks them all: pauses of 30-40
+        ms in the middle of traces. Move them out of its sight, as the build does, each time they have
+        grown by `_FREEZE_EVERY` containers. (Freezing is cheap; it would keep cyclic garbage that exists
+        at that moment from being collected, and traces make none.)"""
+        cached = len(self.graph._spans)
+        if cached - self._frozen_at >= _FREEZE_EVERY:
+            gc.freeze()
+            self._frozen_at = cached
