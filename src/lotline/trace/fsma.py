@@ -150,7 +150,7 @@ def critical_tracking_events(recall: Recall, shipped: set[int], suspects: set[in
         ev = recall.evs[pk]
         light = ev.light
         if light.event_type == "TransformationEvent":
-            if any(k in g.ids and g.ids[k] in recall.affected for _, k, _ in light.epcs):
+            if any(k in g.ids and g.ids[k] in recall.affected for k in light.ids):
                 groups.add(light.transformation_id or f"event:{pk}")
             continue
         if pk not in shipped and not light.is_receipt:

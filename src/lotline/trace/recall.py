@@ -126,7 +126,7 @@ def _event(light: Light, body: dict[str, Any]) -> Ev:
         location_key = location
     disposition = body.get("disposition")
     roles: dict[str, set[str]] = {}
-    for role, key, _ in light.epcs:
+    for role, key in zip(light.roles, light.ids, strict=True):
         roles.setdefault(key, set()).add(role)
     return Ev(
         light,
