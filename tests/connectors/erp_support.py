@@ -15,7 +15,7 @@ import httpx
 import orjson
 import pytest
 
-from lotline.connectors import Ack, Check, Message, Outbound, SendResult, Sink, Source
+from lotline.connectors import Ack, Message, Outbound, SendResult, Sink, Source, Wrapping
 from lotline.connectors.erpkit.polling import PollingSource
 from lotline.connectors.wrappers import DeadLetter
 from tests.fakes.server import LiveServer
@@ -87,20 +87,8 @@ def live_fake(live: tuple[LiveServer, dict[str, Any]], fake: Any) -> tuple[str, 
     return server.url, fake
 
 
-class _View:
+class _View(Wrapping[Source | Sink]):
     """Lifecycle and check of the connector it wraps."""
-
-    def __init__(self, inner: Source | Sink) -> None:
-        self.inner = inner
-
-    async def connect(self) -> None:
-        await self.inner.connect()
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-    async def check(self) -> Check:
-        return await self.inner.check()
 
 
 class FieldSource(_View):

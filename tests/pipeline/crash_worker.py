@@ -10,7 +10,7 @@ import asyncio
 import sys
 from typing import IO
 
-from lotline.connectors import Ack, Check, Message
+from lotline.connectors import Ack, Message, Wrapping
 from lotline.connectors.memory import MemoryBroker, MemoryConfig, MemorySource
 from lotline.pipeline.runner import Runner, RunnerSettings
 from lotline.pipeline.stages import epcis_json
@@ -18,21 +18,12 @@ from lotline.store.engine import open_engine
 from tests.pipeline.helpers import event_payload
 
 
-class RecordingSource:
+class RecordingSource(Wrapping[MemorySource]):
     """The memory source, with each acknowledgement written down before it is made."""
 
     def __init__(self, inner: MemorySource, log: IO[str]) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.log = log
-
-    async def connect(self) -> None:
-        await self.inner.connect()
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-    async def check(self) -> Check:
-        return await self.inner.check()
 
     async def read(self) -> tuple[Message, Ack]:
         message, ack = await self.inner.read()

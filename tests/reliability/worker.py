@@ -19,7 +19,7 @@ import sys
 
 import orjson
 
-from lotline.connectors import Ack, Check, Message
+from lotline.connectors import Ack, Message, Wrapping
 from lotline.connectors.mqtt import MqttConfig, MqttSource
 from lotline.pipeline.runner import Runner, RunnerSettings
 from lotline.pipeline.stages import epcis_json
@@ -29,21 +29,12 @@ from tests.reliability.publisher import ID_PROPERTY
 SOURCE = "line-1"
 
 
-class RecordingSource:
+class RecordingSource(Wrapping[MqttSource]):
     """The MQTT source, with each acknowledgement written down (one write(2)) just before it is made."""
 
     def __init__(self, inner: MqttSource, fd: int) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.fd = fd
-
-    async def connect(self) -> None:
-        await self.inner.connect()
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-    async def check(self) -> Check:
-        return await self.inner.check()
 
     async def read(self) -> tuple[Message, Ack]:
         message, ack = await self.inner.read()

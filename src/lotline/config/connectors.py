@@ -20,7 +20,7 @@ import pydantic
 
 from lotline.config.model import ConnectorEntry
 from lotline.config.problems import Problems
-from lotline.connectors.base import Ack, Check, ConnectorConfig, ConnectorSpec, Message, Source
+from lotline.connectors.base import Ack, ConnectorConfig, ConnectorSpec, Message, Source, Wrapping
 from lotline.connectors.registry import Registry, UnknownConnector
 
 __all__ = ["ConfiguredSource", "ConnectorSetup", "validate_connector"]
@@ -90,22 +90,13 @@ def _is_path(annotation: Any) -> bool:
     return False
 
 
-class ConfiguredSource:
+class ConfiguredSource(Wrapping[Source]):
     """A source as configured: messages stamped with the connector's name, plant and line."""
 
     def __init__(self, inner: Source, name: str, plant: str | None, line: str | None) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.name = name
         self._stamp = {k: v for k, v in (("plant", plant), ("line", line)) if v is not None}
-
-    async def connect(self) -> None:
-        await self.inner.connect()
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-    async def check(self) -> Check:
-        return await self.inner.check()
 
     async def read(self) -> tuple[Message, Ack]:
         message, ack = await self.inner.read()

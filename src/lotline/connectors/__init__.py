@@ -11,6 +11,7 @@ from lotline.connectors.base import (
     SendResult,
     Sink,
     Source,
+    Wrapping,
 )
 from lotline.connectors.registry import MissingExtra, Registry, UnknownConnector, require
 
@@ -28,5 +29,6 @@ __all__ = [
     "Sink",
     "Source",
     "UnknownConnector",
+    "Wrapping",
     "require",
 ]

@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Any, Generic, Protocol, Self, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
@@ -132,6 +132,34 @@ class Lifecycle:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
+
+
+class _Connected(Protocol):
+    async def connect(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def check(self) -> Check: ...
+
+
+Inner = TypeVar("Inner", bound=_Connected)
+
+
+class Wrapping(Lifecycle, Generic[Inner]):
+    """Base of a connector that wraps another (a retrying sink, a source that stamps or records what it
+    reads): connecting, closing and checking are the wrapped connector's."""
+
+    def __init__(self, inner: Inner) -> None:
+        self.inner = inner
+
+    async def connect(self) -> None:
+        await self.inner.connect()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+    async def check(self) -> Check:
+        return await self.inner.check()
 
 
 @dataclass(frozen=True, slots=True)

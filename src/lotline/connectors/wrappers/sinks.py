@@ -13,28 +13,14 @@ import asyncio
 import random
 from collections.abc import Sequence
 
-from lotline.connectors.base import Check, Lifecycle, Outbound, SendResult, Sink
+from lotline.connectors.base import Outbound, SendResult, Sink, Wrapping
 from lotline.connectors.wrappers.batching import chunks
 from lotline.connectors.wrappers.breaker import CircuitBreaker
 from lotline.connectors.wrappers.deadletter import DeadLetter, Park, describe
 from lotline.connectors.wrappers.retry import Random, RetryExhausted, RetryPolicy, Sleep
 
 
-class _Wrapper(Lifecycle):
-    def __init__(self, inner: Sink) -> None:
-        self.inner = inner
-
-    async def connect(self) -> None:
-        await self.inner.connect()
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-    async def check(self) -> Check:
-        return await self.inner.check()
-
-
-class ChunkingSink(_Wrapper):
+class ChunkingSink(Wrapping[Sink]):
     """Sends at most `max_batch` messages per call to the inner sink (targets limit request sizes)."""
 
     def __init__(self, inner: Sink, max_batch: int) -> None:
@@ -51,7 +37,7 @@ class ChunkingSink(_Wrapper):
         return SendResult(tuple(delivered), failed)
 
 
-class BreakerSink(_Wrapper):
+class BreakerSink(Wrapping[Sink]):
     """Fails fast (CircuitOpen) while the target's circuit is open."""
 
     def __init__(self, inner: Sink, breaker: CircuitBreaker) -> None:
@@ -62,7 +48,7 @@ class BreakerSink(_Wrapper):
         return await self.breaker.call(lambda: self.inner.send(batch))
 
 
-class RetryingSink(_Wrapper):
+class RetryingSink(Wrapping[Sink]):
     """Retries transient errors, and keys the target reported failed, with backoff and jitter (never
     sooner than an error's `retry_after` hint, e.g. an HTTP Retry-After).
 
@@ -110,7 +96,7 @@ class RetryingSink(_Wrapper):
         return SendResult(tuple(delivered), failed)
 
 
-class DeadLetteringSink(_Wrapper):
+class DeadLetteringSink(Wrapping[Sink]):
     """Parks every key the inner sink (usually a RetryingSink) finally failed, with stage "send"."""
 
     def __init__(self, inner: Sink, name: str, park: Park) -> None:
