@@ -126,6 +126,11 @@ class Graph:
             return None
         return event
 
+    @property
+    def cached_containers(self) -> int:
+        """How many containers' spans are cached (they grow as traces walk the graph)."""
+        return len(self._spans)
+
     def spans(self, parent: int) -> list[Span]:
         """Containment spans of a parent, replayed in time order from its live aggregation events (cached
         until the parent's aggregations or the declarations change): `replay` with `live`."""

@@ -143,7 +143,7 @@ class TraceIndex:
         ms in the middle of traces. Move them out of its sight, as the build does, each time they have
         grown by `_FREEZE_EVERY` containers. (Freezing is cheap; it would keep cyclic garbage that exists
         at that moment from being collected, and traces make none.)"""
-        cached = len(self.graph._spans)
+        cached = self.graph.cached_containers
         if cached - self._frozen_at >= _FREEZE_EVERY:
             gc.freeze()
             self._frozen_at = cached
