@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lotline.epcis.identifiers import identity_key, to_digital_link
+from lotline.trace import snapshot
 from lotline.trace.index import TraceIndex
 from lotline.trace.traverse import TraceResult
 from tests.trace.builders import (
@@ -306,6 +307,26 @@ def _check(
 def test_traces_agree_with_the_brute_force_reference(
     engine: sa.Engine, scenario: Scenario, data: st.DataObject
 ) -> None:
+    _trace_all(engine, scenario, data)
+
+
+@settings(
+    max_examples=int(os.environ.get("LOTLINE_PROPERTY_EXAMPLES", "400")) // 4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(scenario=genealogies(), data=st.data())
+def test_traces_agree_with_the_reference_when_the_array_snapshot_is_retaken_at_every_change(
+    engine: sa.Engine, scenario: Scenario, data: st.DataObject
+) -> None:
+    """Forward traces read an array snapshot of the graph, patched for what came after it and retaken
+    once enough changed: here, after nearly every chunk."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(snapshot, "REBUILD_AFTER", 0)
+        _trace_all(engine, scenario, data)
+
+
+def _trace_all(engine: sa.Engine, scenario: Scenario, data: st.DataObject) -> None:
     _empty(engine)
     index = TraceIndex(engine)
     u = scenario.universe

@@ -48,6 +48,7 @@ class Graph:
         self.raws: list[str | None] = []
         self.is_parent: set[int] = set()
         self.events: dict[int, Light] = {}
+        self.added: list[int] = []  # pks in the order they were indexed (declarations aside): a journal
         self.by_event_id: dict[str, list[int]] = defaultdict(list)
         self.declared: set[str] = set()  # eventIDs declared in error
         # transformations: group key -> (input facts, output facts) of (node, event pk)
@@ -85,6 +86,7 @@ class Graph:
             self._spans_by_child.clear()
             return  # a declaration contributes nothing itself: it silences the event it declares
         self.events[event.pk] = event
+        self.added.append(event.pk)
         self.by_event_id[event.event_id].append(event.pk)
         for key, raw in event.epcs_all():
             self.node(key, raw)

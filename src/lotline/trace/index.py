@@ -21,9 +21,11 @@ from sqlalchemy import Engine, select
 
 from lotline.pipeline.prepare import identifiers_of, references_of
 from lotline.store.schema import events
+from lotline.trace import sweep
 from lotline.trace.facts import Light
 from lotline.trace.graph import Graph
-from lotline.trace.traverse import TraceResult, backward, forward
+from lotline.trace.snapshot import Snapshot
+from lotline.trace.traverse import TraceResult, backward
 
 _READ_BATCH = 20_000
 _FREEZE_EVERY = 2_000  # containers whose spans were cached since the last freeze (see _freeze_caches)
@@ -55,6 +57,7 @@ class TraceIndex:
         # row's strings over as new objects.
         self._strings: dict[str, str] = {}
         self._frozen_at = 0  # size of the graph's span cache at the last freeze
+        self._snapshot: Snapshot | None = None
 
     def refresh(self) -> int:
         """Index the events stored since the last refresh; returns how many were added."""
@@ -131,11 +134,26 @@ class TraceIndex:
         until: int | None = None,
     ) -> TraceResult:
         self.refresh()
-        walk = forward if direction == "forward" else backward
         with self._lock:
-            result = walk(self.graph, root, max_depth=max_depth, since=since, until=until)
+            if direction == "forward":
+                result = self.forward(root, max_depth=max_depth, since=since, until=until)
+            else:
+                result = backward(self.graph, root, max_depth=max_depth, since=since, until=until)
             self._freeze_caches()
             return result
+
+    def forward(
+        self, root: str, *, max_depth: int | None = None, since: int | None = None, until: int | None = None
+    ) -> TraceResult:
+        """A forward trace over the array snapshot of the graph (taken, caught up or retaken here); the
+        caller holds the lock."""
+        snap = self._snapshot
+        if snap is not None:
+            snap.catch_up(self.graph)
+        if snap is None or snap.stale:
+            snap = self._snapshot = Snapshot.take(self.graph)
+            gc.freeze()
+        return sweep.forward(self.graph, snap, root, max_depth=max_depth, since=since, until=until)
 
     def _freeze_caches(self) -> None:
         """Traces fill the graph's containment caches (hundreds of thousands of long-lived objects at 1M

@@ -189,6 +189,7 @@ class Recall:
 
     def __init__(self, index: TraceIndex, own_parties: Collection[str]) -> None:
         self.g = index.graph
+        self.index = index
         self.engine = index.engine
         self.evs: dict[int, Ev] = {}
         self.by_node: dict[int, list[int]] = {}
@@ -383,7 +384,7 @@ class Recall:
             if node is None:
                 suspects.append({"id": root, "found": False})
                 continue
-            fwd, bwd = traverse.forward(g, root), traverse.backward(g, root)
+            fwd, bwd = self.index.forward(root), traverse.backward(g, root)
             found[node] = root
             suspects.append({"id": root, "found": True, "kind": g.kind(node), "reached": len(fwd.items)})
             used.update(fwd.events, bwd.events)

@@ -1,4 +1,5 @@
-"""Forward and backward traces over the genealogy index.
+"""Forward and backward traces over the genealogy index: the rules, and the backward walk (forward traces
+walk a whole frontier at a time: `lotline.trace.sweep`).
 
 Forward from a suspect lot: everything made from it (transformations, transformation groups by
 transformationID), every container that held any of it *while* it held it (nested), and the destination
@@ -25,7 +26,6 @@ from lotline.store import schema as s
 from lotline.trace.graph import FOREVER, Graph
 
 EVER = (-(2**62), FOREVER)
-_UNSEEN: list[str] = []  # marker: a producing event not looked at yet
 
 
 @dataclass
@@ -111,66 +111,6 @@ def _start(
     walk = _Walk(graph, low, until if until is not None else FOREVER, max_depth)
     walk.push(node, *EVER, 0, [])
     return walk, node
-
-
-def forward(
-    graph: Graph,
-    root: str,
-    *,
-    max_depth: int | None = None,
-    since: int | None = None,
-    until: int | None = None,
-) -> TraceResult:
-    started = _start(graph, root, "forward", max_depth, since, until)
-    if isinstance(started, TraceResult):
-        return started
-    walk, node = started
-    # A suspect container: whatever it ever held is suspect too, nested containers' contents included (for
-    # the time they were nested inside it).
-    for inner in graph.inside(node, *EVER):
-        walk.push(inner.node, *EVER, inner.level, _opened(graph, inner.opened))
-    while walk.queue:
-        current, start, end, depth, path = walk.queue.popleft()
-        _forward_step(walk, current, start, end, depth, path)
-    return walk.result(root, node, "forward")
-
-
-def _forward_step(walk: _Walk, node: int, start: int, end: int, depth: int, path: list[str]) -> None:
-    g = walk.graph
-    since, until = walk.since, walk.until
-    # 1. made into: outputs of every transformation (group) that consumed it during [start, end)
-    for group in g.consumed_by.get(node, ()):
-        inputs, outputs = g.groups[group]
-        via = None
-        for n, pk in inputs:
-            if n == node and (e := g.live(pk)) and start <= e.time < end and since <= e.time < until:
-                via = e.event_id
-                break
-        if via is None:
-            continue
-        steps: dict[int, list[str] | None] = {}  # per producing event: the path its outputs get
-        for out, pk in outputs:
-            step = steps.get(pk, _UNSEEN)
-            if step is _UNSEEN:
-                produced = g.live(pk)
-                if produced is None or not since <= produced.time < until:
-                    step = None
-                else:
-                    step = path + ([via] if produced.event_id == via else [via, produced.event_id])
-                steps[pk] = step
-            if step is not None:
-                walk.push(out, *EVER, depth + 1, step)
-    # 2. held by: containers, for the part of [start, end) (within the window) it was inside them
-    for span in g.containers_of(node):
-        lo, hi = max(start, span.start, walk.since), min(end, span.end, walk.until)
-        if lo < hi:
-            walk.push(span.parent, lo, hi, depth + 1, [*path, g.events[span.opened].event_id])
-    # 3. shipped: destination parties of shipments that moved it during [start, end)
-    for pk in g.shipments.get(node, ()):
-        event = g.live(pk)
-        if event is not None and start <= event.time < end and walk.in_window(event.time):
-            for _, party in event.parties(s.REF_DESTINATION):
-                walk.party("destination", party, event.event_id)
 
 
 def backward(

@@ -1,0 +1,217 @@
+"""The forward genealogy of the index as flat integer arrays (numpy), for traces that walk thousands of nodes.
+
+A `Snapshot` copies what forward traces read from the `Graph` as it is at one moment: event times and
+liveness by pk, the transformations each node went into (CSR: node -> (group, input event)), each
+group's outputs, every containment span (replayed once for every container) indexed by child, and the
+shipments of each node. A forward trace then walks a whole frontier at once with array operations
+(`lotline.trace.sweep`) instead of one node at a time.
+
+The graph keeps growing after the snapshot is taken. Events added later are read from the graph's journal
+(`Graph.added`) and mark what they change as dirty: nodes they consume, contain or ship, the groups they add
+to, the containers whose spans they change. Declarations of events the snapshot holds clear their
+liveness. A trace walks dirty nodes (and nodes newer than the snapshot) through the graph itself, one at a
+time, so a trace always sees every event; once enough has changed, the snapshot is rebuilt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES
+from lotline.trace.graph import Graph, kind_of
+
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+
+KINDS = ("container", "serial", "lot", "other")
+_KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
+# Rebuild once this many events arrived after the snapshot (or a tenth of what it holds, if more): each
+# event after it can send part of a trace through the one-node-at-a-time path.
+REBUILD_AFTER = 20_000
+
+
+def csr(keys: Ints, size: int, *columns: Ints) -> tuple[Ints, list[Ints]]:
+    """Rows grouped by `keys` (0 <= key < size), in their original order within a key: (ptr, columns), rows
+    of key k at ptr[k]:ptr[k + 1]."""
+    order = np.argsort(keys, kind="stable")
+    ptr = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=size), out=ptr[1:])
+    return ptr, [column[order] for column in columns]
+
+
+def gather(ptr: Ints, keys: Ints) -> tuple[Ints, Ints]:
+    """For each key (in order), the rows of its CSR range: (which key of `keys` each row belongs to, row
+    positions)."""
+    starts = ptr[keys]
+    counts = ptr[keys + 1] - starts
+    total = int(counts.sum())
+    owner = np.repeat(np.arange(len(keys), dtype=np.int64), counts)
+    if total == 0:
+        return owner, owner
+    first = np.cumsum(counts) - counts
+    return owner, np.arange(total, dtype=np.int64) - first[owner] + starts[owner]
+
+
+@dataclass
+class Snapshot:
+    last_pk: int
+    nodes: int  # node ids below this are in the arrays
+    groups: dict[str, int]
+    time: Ints  # by pk
+    live: Bools  # by pk
+    kind: npt.NDArray[np.int8]  # by node: code in KINDS from the identifier alone (containers: is_parent)
+    rank: Ints  # by node: its place in the order of the identifiers as displayed (results are sorted by it)
+    cons_ptr: Ints  # node -> (group, input event pk)
+    cons_group: Ints
+    cons_pk: Ints
+    out_ptr: Ints  # group -> (output node, event pk)
+    out_node: Ints
+    out_pk: Ints
+    span_parent: Ints  # spans, indexed by child through cont_ptr / cont_span
+    span_start: Ints
+    span_end: Ints
+    span_opened: Ints
+    cont_ptr: Ints
+    cont_span: Ints
+    ship_ptr: Ints  # node -> shipment event pks
+    ship_pk: Ints
+    journal: int  # how much of Graph.added the snapshot has seen
+    declared: set[str]  # declarations applied
+    dirty_node: Bools = field(init=False)
+    dirty_group: Bools = field(init=False)
+    dirty_parent: Bools = field(init=False)
+    kinds: bytes = field(init=False)
+    generation: int = field(init=False)
+    whole_mark: npt.NDArray[np.int32] = field(init=False)
+    reach_mark: npt.NDArray[np.int32] = field(init=False)
+    reach_depth: npt.NDArray[np.int32] = field(init=False)
+    reach_step: Ints = field(init=False)
+    changed: int = 0  # events seen after the snapshot
+
+    def __post_init__(self) -> None:
+        self.dirty_node = np.zeros(self.nodes, dtype=np.bool_)
+        self.dirty_group = np.zeros(len(self.groups), dtype=np.bool_)
+        self.dirty_parent = np.zeros(self.nodes, dtype=np.bool_)
+        self.kinds = self.kind.tobytes()  # indexing bytes is the fastest lookup from Python
+        # scratch space of the walks (one at a time: under the index's lock), marked with a walk's generation
+        self.generation = 0
+        self.whole_mark = np.zeros(self.nodes, dtype=np.int32)
+        self.reach_mark = np.zeros(self.nodes, dtype=np.int32)
+        self.reach_depth = np.zeros(self.nodes, dtype=np.int32)
+        self.reach_step = np.zeros(self.nodes, dtype=np.int64)
+
+    @classmethod
+    def take(cls, graph: Graph) -> Snapshot:
+        """Copy the graph's forward genealogy into arrays (seconds at a million events)."""
+        last = graph.last_pk
+        nodes = len(graph.keys)
+        time = np.zeros(last + 1, dtype=np.int64)
+        live = np.zeros(last + 1, dtype=np.bool_)
+        declared = set(graph.declared)
+        for pk, event in graph.events.items():
+            time[pk] = event.time
+            live[pk] = event.event_id not in declared
+        kind = np.fromiter(
+            (_KIND_CODE[kind_of(key, False)] for key in graph.keys), dtype=np.int8, count=nodes
+        )
+        shown = [raw or key for raw, key in zip(graph.raws, graph.keys, strict=True)]
+        rank = np.empty(nodes, dtype=np.int64)
+        rank[sorted(range(nodes), key=shown.__getitem__)] = np.arange(nodes, dtype=np.int64)
+        groups: dict[str, int] = {}
+        cons: list[int] = []
+        out: list[int] = []
+        for gi, (group, (inputs, outputs)) in enumerate(graph.groups.items()):
+            groups[group] = gi
+            for n, pk in inputs:
+                cons += (n, gi, pk)
+            for n, pk in outputs:
+                out += (gi, n, pk)
+        c = np.array(cons, dtype=np.int64).reshape(-1, 3)
+        cons_ptr, (cons_group, cons_pk) = csr(c[:, 0], nodes, c[:, 1], c[:, 2])
+        o = np.array(out, dtype=np.int64).reshape(-1, 3)
+        out_ptr, (out_node, out_pk) = csr(o[:, 0], len(groups), o[:, 1], o[:, 2])
+        spans: list[int] = []
+        for parent in graph.aggregations:
+            for span in graph.spans(parent):
+                spans += (span.child, span.parent, span.start, span.end, span.opened)
+        sp = np.array(spans, dtype=np.int64).reshape(-1, 5)
+        cont_ptr, (cont_span,) = csr(sp[:, 0], nodes, np.arange(len(sp), dtype=np.int64))
+        ships = [(n, pk) for n, pks in graph.shipments.items() for pk in pks]
+        sh = np.array(ships, dtype=np.int64).reshape(-1, 2)
+        ship_ptr, (ship_pk,) = csr(sh[:, 0], nodes, sh[:, 1])
+        return cls(
+            last_pk=last,
+            nodes=nodes,
+            groups=groups,
+            time=time,
+            live=live,
+            kind=kind,
+            rank=rank,
+            cons_ptr=cons_ptr,
+            cons_group=cons_group,
+            cons_pk=cons_pk,
+            out_ptr=out_ptr,
+            out_node=out_node,
+            out_pk=out_pk,
+            span_parent=sp[:, 1].copy(),
+            span_start=sp[:, 2].copy(),
+            span_end=sp[:, 3].copy(),
+            span_opened=sp[:, 4].copy(),
+            cont_ptr=cont_ptr,
+            cont_span=cont_span,
+            ship_ptr=ship_ptr,
+            ship_pk=ship_pk,
+            journal=len(graph.added),
+            declared=declared,
+        )
+
+    def next_generation(self) -> int:
+        """A fresh mark for a walk's scratch arrays (cleared when the counter would overflow)."""
+        if self.generation >= 2**31 - 2:
+            for marks in (self.whole_mark, self.reach_mark):
+                marks.fill(0)
+            self.generation = 0
+        self.generation += 1
+        return self.generation
+
+    @property
+    def stale(self) -> bool:
+        return self.changed > max(REBUILD_AFTER, self.last_pk // 10)
+
+    def catch_up(self, graph: Graph) -> None:
+        """Mark what the events added to the graph since the last call change (see the module's notes)."""
+        for pk in graph.added[self.journal :]:
+            event = graph.events[pk]
+            self.changed += 1
+            if event.event_type == "TransformationEvent":
+                group = self.groups.get(event.transformation_id or f"event:{pk}")
+                if group is not None:
+                    self.dirty_group[group] = True
+                self._dirty(graph, event.keys(INPUT_ROLES))
+            parent = event.parent
+            if parent is not None and event.event_type in ("AggregationEvent", "AssociationEvent"):
+                self._dirty(graph, [parent], self.dirty_parent)
+                self._dirty(graph, event.keys(CHILD_ROLES))
+            if event.is_shipment:
+                self._dirty(graph, event.moved())
+        self.journal = len(graph.added)
+        if len(graph.declared) != len(self.declared):
+            for event_id in graph.declared - self.declared:
+                self.changed += 1
+                for pk in graph.by_event_id.get(event_id, ()):
+                    if pk <= self.last_pk:
+                        self.live[pk] = False
+                        parent = graph.events[pk].parent
+                        if parent is not None:  # its spans change: replayed without it
+                            self._dirty(graph, [parent], self.dirty_parent)
+            self.declared = set(graph.declared)
+
+    def _dirty(self, graph: Graph, keys: list[tuple[str, str | None]], marks: Bools | None = None) -> None:
+        marks = self.dirty_node if marks is None else marks
+        for key, _ in keys:
+            node = graph.ids[key]
+            if node < self.nodes:
+                marks[node] = True

@@ -1,0 +1,393 @@
+"""Forward traces a frontier at a time, over a `Snapshot` of the genealogy.
+
+The forward rules of `lotline.trace.traverse` (its module notes state them), walked breadth first:
+every node reached at one depth is stepped at once with array operations (the transformations it went
+into while it was in hand, the containers that held it and for how long, the shipments that carried it).
+Nodes the snapshot does not know exactly (newer than it, or touched by events captured after it) take
+the one-node-at-a-time step over the graph, so the result is the same. Paths are kept as a tree of steps
+(`_Steps`) and spelled out only for the items of the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+
+from lotline.store import schema as s
+from lotline.trace.graph import FOREVER, Graph
+from lotline.trace.snapshot import KINDS, Ints, Snapshot, gather
+from lotline.trace.traverse import TraceResult
+
+START = -(2**62)  # the beginning of time (traverse.EVER)
+NO_STEP = -1  # the path of the root: no events
+_UNSEEN = -2
+_SKIP = -3  # a producing event outside the window or declared in error
+
+
+@dataclass
+class _Steps:
+    """Paths as a tree: step i extends the path of step `parent[i]` with event pks `first[i]` and, unless it is
+    -1, `second[i]`."""
+
+    parent: list[int] = field(default_factory=list)
+    first: list[int] = field(default_factory=list)
+    second: list[int] = field(default_factory=list)
+
+    def add(self, parent: int, first: int, second: int = -1) -> int:
+        self.parent.append(parent)
+        self.first.append(first)
+        self.second.append(second)
+        return len(self.parent) - 1
+
+    def chain(self, parent: int, pks: tuple[int, ...]) -> int:
+        for pk in pks:
+            parent = self.add(parent, pk)
+        return parent
+
+    def extend(self, parents: Ints, first: Ints, second: Ints) -> int:
+        """Add steps in bulk; returns the number of the first one."""
+        base = len(self.parent)
+        self.parent.extend(parents.tolist())
+        self.first.extend(first.tolist())
+        self.second.extend(second.tolist())
+        return base
+
+
+@dataclass
+class _Level:
+    """What to walk at one depth: pushed one by one (lists) and in bulk (arrays of transformation outputs,
+    walked for all time)."""
+
+    nodes: list[int] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    steps: list[int] = field(default_factory=list)
+    bulk: list[tuple[Ints, Ints]] = field(default_factory=list)  # (nodes, steps)
+
+    def arrays(self) -> tuple[Ints, Ints, Ints, Ints]:
+        nodes = np.array(self.nodes, dtype=np.int64)
+        starts = np.array(self.starts, dtype=np.int64)
+        ends = np.array(self.ends, dtype=np.int64)
+        steps = np.array(self.steps, dtype=np.int64)
+        if not self.bulk:
+            return nodes, starts, ends, steps
+        more = np.concatenate([n for n, _ in self.bulk])
+        return (
+            np.concatenate([nodes, more]),
+            np.concatenate([starts, np.full(len(more), START, dtype=np.int64)]),
+            np.concatenate([ends, np.full(len(more), FOREVER, dtype=np.int64)]),
+            np.concatenate([steps, *(st for _, st in self.bulk)]),
+        )
+
+
+class _Sweep:
+    def __init__(
+        self, graph: Graph, snap: Snapshot, since: int | None, until: int | None, max_depth: int | None
+    ) -> None:
+        self.g = graph
+        self.snap = snap
+        self.since = since if since is not None else START
+        self.until = until if until is not None else FOREVER
+        self.max_depth = max_depth
+        self.steps = _Steps()
+        self.levels: dict[int, _Level] = {}
+        # Nodes of the snapshot: marks in its scratch arrays (this walk's generation); newer nodes: below.
+        self.gen = snap.next_generation()
+        self.reached_bulk: list[Ints] = []  # snapshot nodes reached, in chunks
+        self.reached_one: list[int] = []
+        self.reached: dict[int, tuple[int, int]] = {}  # newer nodes -> (depth, step) of their first arrival
+        self.whole: set[int] = set()  # newer nodes walked for all time
+        self.covered: dict[int, list[tuple[int, int]]] = {}  # nodes walked for stretches of time
+        self.parties: dict[tuple[str, str], set[str]] = {}
+
+    # --- pushing --------------------------------------------------------------------------------------
+
+    def push(self, node: int, start: int, end: int, depth: int, step: int) -> None:
+        """Queue `node` for [start, end) unless that stretch was walked already (as traverse._Walk.push)."""
+        if self.max_depth is not None and depth > self.max_depth:
+            return
+        snap, gen = self.snap, self.gen
+        known = node < snap.nodes
+        if node in self.whole or (known and snap.whole_mark[node] == gen):
+            return
+        if start <= START and end >= FOREVER:
+            if known:
+                snap.whole_mark[node] = gen
+            else:
+                self.whole.add(node)
+        else:
+            spans = self.covered.setdefault(node, [])
+            for a, b in spans:
+                if a <= start and end <= b:
+                    return
+            spans.append((start, end))
+        if not known:
+            if node not in self.reached:
+                self.reached[node] = (depth, step)
+        elif snap.reach_mark[node] != gen:
+            snap.reach_mark[node] = gen
+            snap.reach_depth[node] = depth
+            snap.reach_step[node] = step
+            self.reached_one.append(node)
+        level = self.levels.get(depth)
+        if level is None:
+            level = self.levels[depth] = _Level()
+        level.nodes.append(node)
+        level.starts.append(start)
+        level.ends.append(end)
+        level.steps.append(step)
+
+    def push_whole(self, nodes: Ints, steps: Ints, depth: int) -> None:
+        """Queue each of `nodes` (snapshot nodes) for all time (transformation outputs), first arrival wins."""
+        if self.max_depth is not None and depth > self.max_depth:
+            return
+        snap, gen = self.snap, self.gen
+        _, first = np.unique(nodes, return_index=True)
+        first.sort()
+        nodes, steps = nodes[first], steps[first]
+        fresh = snap.whole_mark[nodes] != gen
+        nodes, steps = nodes[fresh], steps[fresh]
+        if not len(nodes):
+            return
+        snap.whole_mark[nodes] = gen
+        new = snap.reach_mark[nodes] != gen
+        arrived = nodes[new]
+        snap.reach_mark[arrived] = gen
+        snap.reach_depth[arrived] = depth
+        snap.reach_step[arrived] = steps[new]
+        self.reached_bulk.append(arrived)
+        level = self.levels.get(depth)
+        if level is None:
+            level = self.levels[depth] = _Level()
+        level.bulk.append((nodes, steps))
+
+    def party(self, party: str, event_id: str) -> None:
+        self.parties.setdefault((party, "destination"), set()).add(event_id)
+
+    # --- walking --------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        while self.levels:
+            depth = min(self.levels)
+            level = self.levels.pop(depth)
+            self._level(depth, level)
+
+    def _level(self, depth: int, level: _Level) -> None:
+        snap = self.snap
+        nodes, starts, ends, steps = level.arrays()
+        slow = nodes >= snap.nodes
+        known = ~slow
+        slow[known] = snap.dirty_node[nodes[known]]
+        fast = np.flatnonzero(~slow)
+        n, lo, hi, st = nodes[fast], starts[fast], ends[fast], steps[fast]
+        o1, p1 = gather(snap.cons_ptr, n)
+        g1 = snap.cons_group[p1]
+        o2, p2 = gather(snap.cont_ptr, n)
+        s2 = snap.cont_span[p2]
+        bad = snap.dirty_group[g1]
+        troubled = o1[bad] if bad.any() else None
+        bad2 = snap.dirty_parent[snap.span_parent[s2]]
+        if bad2.any():
+            troubled = o2[bad2] if troubled is None else np.concatenate([troubled, o2[bad2]])
+        if (
+            troubled is not None
+        ):  # their groups or containers changed after the snapshot: walk them one by one
+            worse = np.zeros(len(n), dtype=np.bool_)
+            worse[troubled] = True
+            slow[fast[worse]] = True
+            keep1, keep2 = ~worse[o1], ~worse[o2]
+            o1, p1, g1 = o1[keep1], p1[keep1], g1[keep1]
+            o2, s2 = o2[keep2], s2[keep2]
+            fine = ~worse
+        else:
+            fine = None
+        self._made_into(depth, lo, hi, st, o1, p1, g1)
+        self._held_by(depth, lo, hi, st, o2, s2)
+        self._shipped(
+            n if fine is None else n[fine], lo if fine is None else lo[fine], hi if fine is None else hi[fine]
+        )
+        for i in np.flatnonzero(slow).tolist():
+            self._slow(int(nodes[i]), int(starts[i]), int(ends[i]), depth, int(steps[i]))
+
+    def _made_into(self, depth: int, lo: Ints, hi: Ints, st: Ints, o1: Ints, p1: Ints, g1: Ints) -> None:
+        """Outputs of every transformation (group) that consumed a node while it was walked."""
+        snap = self.snap
+        pk = snap.cons_pk[p1]
+        t = snap.time[pk]
+        ok = snap.live[pk] & (t >= lo[o1]) & (t < hi[o1]) & (t >= self.since) & (t < self.until)
+        if not ok.any():
+            return
+        o1, g1, pk = o1[ok], g1[ok], pk[ok]
+        _, first = np.unique(o1 * len(snap.groups) + g1, return_index=True)  # the first input event of each
+        first.sort()
+        o1, g1, via = o1[first], g1[first], pk[first]
+        pair, rows = gather(snap.out_ptr, g1)
+        made = snap.out_pk[rows]
+        t = snap.time[made]
+        ok = snap.live[made] & (t >= self.since) & (t < self.until)
+        pair, made, outputs = pair[ok], made[ok], snap.out_node[rows[ok]]
+        if not len(pair):
+            return
+        _, first, which = np.unique(pair * (snap.last_pk + 1) + made, return_index=True, return_inverse=True)
+        by, events = pair[first], made[first]
+        base = self.steps.extend(st[o1[by]], via[by], np.where(events == via[by], -1, events))
+        self.push_whole(outputs, base + which, depth + 1)
+
+    def _held_by(self, depth: int, lo: Ints, hi: Ints, st: Ints, o2: Ints, s2: Ints) -> None:
+        """Containers, for the part of the walked stretch (within the window) the node was inside them."""
+        snap = self.snap
+        a = np.maximum(np.maximum(lo[o2], snap.span_start[s2]), self.since)
+        b = np.minimum(np.minimum(hi[o2], snap.span_end[s2]), self.until)
+        ok = a < b
+        if not ok.any():
+            return
+        o2, s2, a, b = o2[ok], s2[ok], a[ok], b[ok]
+        parents = snap.span_parent[s2]
+        # siblings push their container for the same stretch: the first one does
+        _, first = np.unique(np.stack([parents, a, b]), axis=1, return_index=True)
+        first.sort()
+        opened = snap.span_opened[s2]
+        for i in first.tolist():
+            self.push_span(int(parents[i]), int(a[i]), int(b[i]), depth + 1, int(st[o2[i]]), int(opened[i]))
+
+    def push_span(self, node: int, start: int, end: int, depth: int, parent_step: int, opened: int) -> None:
+        if node in self.whole or (node < self.snap.nodes and self.snap.whole_mark[node] == self.gen):
+            return
+        for x, y in self.covered.get(node, ()):
+            if x <= start and end <= y:
+                return
+        self.push(node, start, end, depth, self.steps.add(parent_step, opened))
+
+    def _shipped(self, n: Ints, lo: Ints, hi: Ints) -> None:
+        """Destination parties of shipments that moved a node while it was walked."""
+        snap = self.snap
+        o3, p3 = gather(snap.ship_ptr, n)
+        if not len(o3):
+            return
+        pk = snap.ship_pk[p3]
+        t = snap.time[pk]
+        ok = snap.live[pk] & (t >= lo[o3]) & (t < hi[o3]) & (t >= self.since) & (t < self.until)
+        for shipment in np.unique(pk[ok]).tolist():
+            event = self.g.events[shipment]
+            for _, party in event.parties(s.REF_DESTINATION):
+                self.party(party, event.event_id)
+
+    def _slow(self, node: int, start: int, end: int, depth: int, step: int) -> None:
+        """One node's forward step over the graph itself, for a node the snapshot does not know exactly."""
+        g, since, until = self.g, self.since, self.until
+        for group in g.consumed_by.get(node, ()):
+            inputs, outputs = g.groups[group]
+            via = -1
+            for m, pk in inputs:
+                if m == node and (e := g.live(pk)) and start <= e.time < end and since <= e.time < until:
+                    via = pk
+                    break
+            if via < 0:
+                continue
+            made: dict[int, int] = {}
+            for out, pk in outputs:
+                next_step = made.get(pk, _UNSEEN)
+                if next_step == _UNSEEN:
+                    produced = g.live(pk)
+                    if produced is None or not since <= produced.time < until:
+                        next_step = _SKIP
+                    else:
+                        next_step = self.steps.add(step, via, -1 if pk == via else pk)
+                    made[pk] = next_step
+                if next_step >= 0:
+                    self.push(out, START, FOREVER, depth + 1, next_step)
+        for span in g.containers_of(node):
+            a, b = max(start, span.start, since), min(end, span.end, until)
+            if a < b:
+                self.push_span(span.parent, a, b, depth + 1, step, span.opened)
+        for pk in g.shipments.get(node, ()):
+            event = g.live(pk)
+            if event is not None and start <= event.time < end and since <= event.time < until:
+                for _, party in event.parties(s.REF_DESTINATION):
+                    self.party(party, event.event_id)
+
+    # --- the result -----------------------------------------------------------------------------------
+
+    def result(self, root: str, root_node: int) -> TraceResult:
+        g, snap, steps = self.g, self.snap, self.steps
+        used: set[str] = set()
+        paths: dict[int, list[str]] = {NO_STEP: []}
+        events = g.events
+
+        def path_of(step: int) -> list[str]:
+            chain = []
+            while step not in paths:
+                chain.append(step)
+                step = steps.parent[step]
+            path = paths[step]
+            for at in reversed(chain):
+                first = events[steps.first[at]].event_id
+                second = steps.second[at]
+                if second < 0:
+                    path = [*path, first]
+                    used.add(first)
+                else:
+                    other = events[second].event_id
+                    path = [*path, first, other]
+                    used.add(first)
+                    used.add(other)
+                paths[at] = path
+            return path
+
+        nodes = np.concatenate([*self.reached_bulk, np.array(self.reached_one, dtype=np.int64)])
+        nodes = nodes[nodes != root_node]
+        depths = snap.reach_depth[nodes]
+        order = np.lexsort((snap.rank[nodes], depths))  # by depth, then identifier
+        raws, keys, kinds, parents = g.raws, g.keys, snap.kinds, g.is_parent
+        items: list[dict[str, Any]] = [
+            {
+                "id": raws[n] or keys[n],
+                "kind": "container" if n in parents else KINDS[kinds[n]],
+                "depth": depth,
+                "path": paths[step] if step in paths else path_of(step),
+            }
+            for n, depth, step in zip(
+                nodes[order].tolist(),
+                depths[order].tolist(),
+                snap.reach_step[nodes[order]].tolist(),
+                strict=True,
+            )
+        ]
+        if self.reached:  # nodes newer than the snapshot: sorted in with the rest
+            items += [
+                {"id": g.display(n), "kind": g.kind(n), "depth": depth, "path": path_of(step)}
+                for n, (depth, step) in self.reached.items()
+                if n != root_node
+            ]
+            items.sort(key=itemgetter("depth", "id"))
+        parties = []
+        for (party, relation), ids in sorted(self.parties.items()):
+            parties.append({"id": party, "relation": relation, "events": sorted(ids)})
+            used.update(ids)
+        return TraceResult(root, "forward", items, parties, sorted(used))
+
+
+def forward(
+    graph: Graph,
+    snap: Snapshot,
+    root: str,
+    *,
+    max_depth: int | None = None,
+    since: int | None = None,
+    until: int | None = None,
+) -> TraceResult:
+    """The forward trace of `root`, a frontier at a time (the snapshot must have caught up with the graph)."""
+    from lotline.epcis.identifiers import identity_key
+
+    node = graph.ids.get(identity_key(root))
+    if node is None:
+        return TraceResult(root, "forward", found=False)
+    sweep = _Sweep(graph, snap, since, until, max_depth)
+    sweep.push(node, START, FOREVER, 0, NO_STEP)
+    for inner in graph.inside(node, START, FOREVER):
+        sweep.push(inner.node, START, FOREVER, inner.level, sweep.steps.chain(NO_STEP, inner.opened))
+    sweep.run()
+    return sweep.result(root, node)
