@@ -70,8 +70,10 @@ class TraceIndex:
                 added += len(batch)
                 if len(batch) < _READ_BATCH:
                     if added >= _READ_BATCH:
-                        # The index is millions of long-lived objects: keep the cyclic garbage collector from
-                        # walking them on every collection (pauses of 100 ms and more in the middle of traces).
+                        # A build or a long catch-up: take the forward snapshot now rather than in the middle
+                        # of a trace, and keep the cyclic garbage collector from walking the millions of
+                        # long-lived objects on every collection (pauses of 100 ms and more in traces).
+                        self._snap()
                         gc.freeze()
                     return added
 
@@ -147,13 +149,19 @@ class TraceIndex:
     ) -> TraceResult:
         """A forward trace over the array snapshot of the graph (taken, caught up or retaken here); the
         caller holds the lock."""
+        snap = self._snap()
+        return sweep.forward(self.graph, snap, root, max_depth=max_depth, since=since, until=until)
+
+    def _snap(self) -> Snapshot:
+        """The forward snapshot, caught up with the graph, or retaken if too much changed since it was taken
+        (the caller holds the lock)."""
         snap = self._snapshot
         if snap is not None:
             snap.catch_up(self.graph)
         if snap is None or snap.stale:
             snap = self._snapshot = Snapshot.take(self.graph)
             gc.freeze()
-        return sweep.forward(self.graph, snap, root, max_depth=max_depth, since=since, until=until)
+        return snap
 
     def _freeze_caches(self) -> None:
         """Traces fill the graph's containment caches (hundreds of thousands of long-lived objects at 1M

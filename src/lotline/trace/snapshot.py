@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from lotline.store import schema as s
 from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES
 from lotline.trace.graph import Graph, kind_of
 
@@ -63,6 +64,7 @@ class Snapshot:
     time: Ints  # by pk
     live: Bools  # by pk
     kind: npt.NDArray[np.int8]  # by node: code in KINDS from the identifier alone (containers: is_parent)
+    shown: npt.NDArray[np.object_]  # by node: the identifier as first captured (Graph.display)
     rank: Ints  # by node: its place in the order of the identifiers as displayed (results are sorted by it)
     cons_ptr: Ints  # node -> (group, input event pk)
     cons_group: Ints
@@ -78,6 +80,11 @@ class Snapshot:
     cont_span: Ints
     ship_ptr: Ints  # node -> shipment event pks
     ship_pk: Ints
+    dest_ptr: (
+        Ints  # shipment event pk -> destination parties (owning or possessing), as indexes into party_names
+    )
+    dest_party: Ints
+    party_names: list[str]
     journal: int  # how much of Graph.added the snapshot has seen
     declared: set[str]  # declarations applied
     dirty_node: Bools = field(init=False)
@@ -89,6 +96,10 @@ class Snapshot:
     reach_mark: npt.NDArray[np.int32] = field(init=False)
     reach_depth: npt.NDArray[np.int32] = field(init=False)
     reach_step: Ints = field(init=False)
+    cover_mark: npt.NDArray[np.int32] = field(init=False)
+    cover_start: Ints = field(init=False)
+    cover_end: Ints = field(init=False)
+    new_parents: set[int] = field(init=False)
     changed: int = 0  # events seen after the snapshot
 
     def __post_init__(self) -> None:
@@ -102,6 +113,12 @@ class Snapshot:
         self.reach_mark = np.zeros(self.nodes, dtype=np.int32)
         self.reach_depth = np.zeros(self.nodes, dtype=np.int32)
         self.reach_step = np.zeros(self.nodes, dtype=np.int64)
+        self.cover_mark = np.zeros(
+            self.nodes, dtype=np.int32
+        )  # the first stretch of time a node was walked for
+        self.cover_start = np.zeros(self.nodes, dtype=np.int64)
+        self.cover_end = np.zeros(self.nodes, dtype=np.int64)
+        self.new_parents: set[int] = set()  # snapshot nodes that first held something after it was taken
 
     @classmethod
     def take(cls, graph: Graph) -> Snapshot:
@@ -114,12 +131,17 @@ class Snapshot:
         for pk, event in graph.events.items():
             time[pk] = event.time
             live[pk] = event.event_id not in declared
+        parents = graph.is_parent
         kind = np.fromiter(
-            (_KIND_CODE[kind_of(key, False)] for key in graph.keys), dtype=np.int8, count=nodes
+            (_KIND_CODE[kind_of(key, n in parents)] for n, key in enumerate(graph.keys)),
+            dtype=np.int8,
+            count=nodes,
         )
-        shown = [raw or key for raw, key in zip(graph.raws, graph.keys, strict=True)]
+        displayed = [raw or key for raw, key in zip(graph.raws, graph.keys, strict=True)]
         rank = np.empty(nodes, dtype=np.int64)
-        rank[sorted(range(nodes), key=shown.__getitem__)] = np.arange(nodes, dtype=np.int64)
+        rank[sorted(range(nodes), key=displayed.__getitem__)] = np.arange(nodes, dtype=np.int64)
+        shown = np.empty(nodes, dtype=object)
+        shown[:] = displayed
         groups: dict[str, int] = {}
         cons: list[int] = []
         out: list[int] = []
@@ -142,6 +164,14 @@ class Snapshot:
         ships = [(n, pk) for n, pks in graph.shipments.items() for pk in pks]
         sh = np.array(ships, dtype=np.int64).reshape(-1, 2)
         ship_ptr, (ship_pk,) = csr(sh[:, 0], nodes, sh[:, 1])
+        party_ids: dict[str, int] = {}
+        dests = [
+            (pk, party_ids.setdefault(party, len(party_ids)))
+            for pk in np.unique(sh[:, 1]).tolist()
+            for _, party in graph.events[pk].parties(s.REF_DESTINATION)
+        ]
+        de = np.array(dests, dtype=np.int64).reshape(-1, 2)
+        dest_ptr, (dest_party,) = csr(de[:, 0], last + 1, de[:, 1])
         return cls(
             last_pk=last,
             nodes=nodes,
@@ -149,6 +179,7 @@ class Snapshot:
             time=time,
             live=live,
             kind=kind,
+            shown=shown,
             rank=rank,
             cons_ptr=cons_ptr,
             cons_group=cons_group,
@@ -164,6 +195,9 @@ class Snapshot:
             cont_span=cont_span,
             ship_ptr=ship_ptr,
             ship_pk=ship_pk,
+            dest_ptr=dest_ptr,
+            dest_party=dest_party,
+            party_names=list(party_ids),
             journal=len(graph.added),
             declared=declared,
         )
@@ -171,7 +205,7 @@ class Snapshot:
     def next_generation(self) -> int:
         """A fresh mark for a walk's scratch arrays (cleared when the counter would overflow)."""
         if self.generation >= 2**31 - 2:
-            for marks in (self.whole_mark, self.reach_mark):
+            for marks in (self.whole_mark, self.reach_mark, self.cover_mark):
                 marks.fill(0)
             self.generation = 0
         self.generation += 1
@@ -194,6 +228,9 @@ class Snapshot:
             parent = event.parent
             if parent is not None and event.event_type in ("AggregationEvent", "AssociationEvent"):
                 self._dirty(graph, [parent], self.dirty_parent)
+                node = graph.ids[parent[0]]
+                if node < self.nodes and self.kind[node] != _KIND_CODE["container"]:
+                    self.new_parents.add(node)
                 self._dirty(graph, event.keys(CHILD_ROLES))
             if event.is_shipment:
                 self._dirty(graph, event.moved())

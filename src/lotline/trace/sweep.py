@@ -25,6 +25,7 @@ START = -(2**62)  # the beginning of time (traverse.EVER)
 NO_STEP = -1  # the path of the root: no events
 _UNSEEN = -2
 _SKIP = -3  # a producing event outside the window or declared in error
+_KIND_NAMES = np.array(KINDS, dtype=object)
 
 
 @dataclass
@@ -58,29 +59,22 @@ class _Steps:
 
 @dataclass
 class _Level:
-    """What to walk at one depth: pushed one by one (lists) and in bulk (arrays of transformation outputs,
-    walked for all time)."""
+    """What to walk at one depth: pushed one by one (lists) and in bulk (arrays)."""
 
     nodes: list[int] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
     steps: list[int] = field(default_factory=list)
-    bulk: list[tuple[Ints, Ints]] = field(default_factory=list)  # (nodes, steps)
+    bulk: list[tuple[Ints, Ints, Ints, Ints]] = field(default_factory=list)  # (nodes, starts, ends, steps)
 
     def arrays(self) -> tuple[Ints, Ints, Ints, Ints]:
-        nodes = np.array(self.nodes, dtype=np.int64)
-        starts = np.array(self.starts, dtype=np.int64)
-        ends = np.array(self.ends, dtype=np.int64)
-        steps = np.array(self.steps, dtype=np.int64)
-        if not self.bulk:
-            return nodes, starts, ends, steps
-        more = np.concatenate([n for n, _ in self.bulk])
-        return (
-            np.concatenate([nodes, more]),
-            np.concatenate([starts, np.full(len(more), START, dtype=np.int64)]),
-            np.concatenate([ends, np.full(len(more), FOREVER, dtype=np.int64)]),
-            np.concatenate([steps, *(st for _, st in self.bulk)]),
-        )
+        parts = [
+            *self.bulk,
+            tuple(np.array(v, dtype=np.int64) for v in (self.nodes, self.starts, self.ends, self.steps)),
+        ]
+        if len(parts) == 1:
+            return parts[0]  # type: ignore[return-value]
+        return tuple(np.concatenate(column) for column in zip(*parts, strict=True))  # type: ignore[return-value]
 
 
 class _Sweep:
@@ -100,8 +94,10 @@ class _Sweep:
         self.reached_one: list[int] = []
         self.reached: dict[int, tuple[int, int]] = {}  # newer nodes -> (depth, step) of their first arrival
         self.whole: set[int] = set()  # newer nodes walked for all time
-        self.covered: dict[int, list[tuple[int, int]]] = {}  # nodes walked for stretches of time
+        # nodes walked for stretches of time: a snapshot node's first stretch is in its scratch arrays
+        self.covered: dict[int, list[tuple[int, int]]] = {}
         self.parties: dict[tuple[str, str], set[str]] = {}
+        self.shipped: list[Ints] = []  # shipments (pks) found in bulk: their parties are read at the end
 
     # --- pushing --------------------------------------------------------------------------------------
 
@@ -118,7 +114,13 @@ class _Sweep:
                 snap.whole_mark[node] = gen
             else:
                 self.whole.add(node)
+        elif known and snap.cover_mark[node] != gen:
+            snap.cover_mark[node] = gen
+            snap.cover_start[node] = start
+            snap.cover_end[node] = end
         else:
+            if known and snap.cover_start[node] <= start and end <= snap.cover_end[node]:
+                return
             spans = self.covered.setdefault(node, [])
             for a, b in spans:
                 if a <= start and end <= b:
@@ -153,6 +155,37 @@ class _Sweep:
         if not len(nodes):
             return
         snap.whole_mark[nodes] = gen
+        every = np.full(len(nodes), START, dtype=np.int64), np.full(len(nodes), FOREVER, dtype=np.int64)
+        self._queue(nodes, *every, steps, depth)
+
+    def push_stretches(
+        self, nodes: Ints, starts: Ints, ends: Ints, parents: Ints, opened: Ints, depth: int
+    ) -> None:
+        """Queue containers for stretches of time (each reached through event `opened` from the walk step
+        `parents`): those not walked at all yet in bulk, the others one by one."""
+        if self.max_depth is not None and depth > self.max_depth:
+            return
+        snap, gen = self.snap, self.gen
+        open_ = snap.whole_mark[nodes] != gen
+        fresh = open_ & (snap.cover_mark[nodes] != gen)
+        _, first = np.unique(nodes[fresh], return_index=True)
+        bulk = np.flatnonzero(fresh)[first]
+        if len(bulk):
+            n = nodes[bulk]
+            snap.cover_mark[n] = gen
+            snap.cover_start[n] = starts[bulk]
+            snap.cover_end[n] = ends[bulk]
+            base = self.steps.extend(parents[bulk], opened[bulk], np.full(len(bulk), -1, dtype=np.int64))
+            self._queue(n, starts[bulk], ends[bulk], base + np.arange(len(bulk), dtype=np.int64), depth)
+        open_[bulk] = False
+        for i in np.flatnonzero(open_).tolist():
+            self.push_span(
+                int(nodes[i]), int(starts[i]), int(ends[i]), depth, int(parents[i]), int(opened[i])
+            )
+
+    def _queue(self, nodes: Ints, starts: Ints, ends: Ints, steps: Ints, depth: int) -> None:
+        """Queue snapshot nodes already marked as walked; the first arrival of each is its place in the result."""
+        snap, gen = self.snap, self.gen
         new = snap.reach_mark[nodes] != gen
         arrived = nodes[new]
         snap.reach_mark[arrived] = gen
@@ -162,7 +195,7 @@ class _Sweep:
         level = self.levels.get(depth)
         if level is None:
             level = self.levels[depth] = _Level()
-        level.bulk.append((nodes, steps))
+        level.bulk.append((nodes, starts, ends, steps))
 
     def party(self, party: str, event_id: str) -> None:
         self.parties.setdefault((party, "destination"), set()).add(event_id)
@@ -249,12 +282,23 @@ class _Sweep:
         # siblings push their container for the same stretch: the first one does
         _, first = np.unique(np.stack([parents, a, b]), axis=1, return_index=True)
         first.sort()
-        opened = snap.span_opened[s2]
-        for i in first.tolist():
-            self.push_span(int(parents[i]), int(a[i]), int(b[i]), depth + 1, int(st[o2[i]]), int(opened[i]))
+        self.push_stretches(
+            parents[first], a[first], b[first], st[o2[first]], snap.span_opened[s2[first]], depth + 1
+        )
 
     def push_span(self, node: int, start: int, end: int, depth: int, parent_step: int, opened: int) -> None:
-        if node in self.whole or (node < self.snap.nodes and self.snap.whole_mark[node] == self.gen):
+        """push, with the step made only if the stretch is new."""
+        snap, gen = self.snap, self.gen
+        if node < snap.nodes:
+            if snap.whole_mark[node] == gen:
+                return
+            if (
+                snap.cover_mark[node] == gen
+                and snap.cover_start[node] <= start
+                and end <= snap.cover_end[node]
+            ):
+                return
+        elif node in self.whole:
             return
         for x, y in self.covered.get(node, ()):
             if x <= start and end <= y:
@@ -270,10 +314,7 @@ class _Sweep:
         pk = snap.ship_pk[p3]
         t = snap.time[pk]
         ok = snap.live[pk] & (t >= lo[o3]) & (t < hi[o3]) & (t >= self.since) & (t < self.until)
-        for shipment in np.unique(pk[ok]).tolist():
-            event = self.g.events[shipment]
-            for _, party in event.parties(s.REF_DESTINATION):
-                self.party(party, event.event_id)
+        self.shipped.append(pk[ok])
 
     def _slow(self, node: int, start: int, end: int, depth: int, step: int) -> None:
         """One node's forward step over the graph itself, for a node the snapshot does not know exactly."""
@@ -339,20 +380,21 @@ class _Sweep:
 
         nodes = np.concatenate([*self.reached_bulk, np.array(self.reached_one, dtype=np.int64)])
         nodes = nodes[nodes != root_node]
-        depths = snap.reach_depth[nodes]
-        order = np.lexsort((snap.rank[nodes], depths))  # by depth, then identifier
-        raws, keys, kinds, parents = g.raws, g.keys, snap.kinds, g.is_parent
+        nodes = nodes[np.lexsort((snap.rank[nodes], snap.reach_depth[nodes]))]  # by depth, then identifier
+        # one path per step (siblings share theirs), then every column at once
+        walked, which = np.unique(snap.reach_step[nodes], return_inverse=True)
+        shared = np.empty(len(walked), dtype=object)
+        shared[:] = [path_of(step) for step in walked.tolist()]
+        kinds = _KIND_NAMES[snap.kind[nodes]]
+        if snap.new_parents:
+            kinds[np.isin(nodes, np.fromiter(snap.new_parents, dtype=np.int64))] = "container"
         items: list[dict[str, Any]] = [
-            {
-                "id": raws[n] or keys[n],
-                "kind": "container" if n in parents else KINDS[kinds[n]],
-                "depth": depth,
-                "path": paths[step] if step in paths else path_of(step),
-            }
-            for n, depth, step in zip(
-                nodes[order].tolist(),
-                depths[order].tolist(),
-                snap.reach_step[nodes[order]].tolist(),
+            {"id": shown, "kind": kind, "depth": depth, "path": path}
+            for shown, kind, depth, path in zip(
+                snap.shown[nodes].tolist(),
+                kinds.tolist(),
+                snap.reach_depth[nodes].tolist(),
+                shared[which].tolist(),
                 strict=True,
             )
         ]
@@ -363,6 +405,12 @@ class _Sweep:
                 if n != root_node
             ]
             items.sort(key=itemgetter("depth", "id"))
+        if self.shipped:
+            shipments = np.unique(np.concatenate(self.shipped))
+            owner, rows = gather(snap.dest_ptr, shipments)
+            names = snap.party_names
+            for pk, party in zip(shipments[owner].tolist(), snap.dest_party[rows].tolist(), strict=True):
+                self.party(names[party], events[pk].event_id)
         parties = []
         for (party, relation), ids in sorted(self.parties.items()):
             parties.append({"id": party, "relation": relation, "events": sorted(ids)})
