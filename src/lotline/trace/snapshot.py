@@ -63,6 +63,7 @@ class Snapshot:
     groups: dict[str, int]
     time: Ints  # by pk
     live: Bools  # by pk
+    event_ids: list[str]  # by pk ("" where no event): a list, the quickest to read a few thousand from
     kind: npt.NDArray[np.int8]  # by node: code in KINDS from the identifier alone (containers: is_parent)
     shown: npt.NDArray[np.object_]  # by node: the identifier as first captured (Graph.display)
     rank: Ints  # by node: its place in the order of the identifiers as displayed (results are sorted by it)
@@ -128,9 +129,11 @@ class Snapshot:
         time = np.zeros(last + 1, dtype=np.int64)
         live = np.zeros(last + 1, dtype=np.bool_)
         declared = set(graph.declared)
+        event_ids = [""] * (last + 1)
         for pk, event in graph.events.items():
             time[pk] = event.time
             live[pk] = event.event_id not in declared
+            event_ids[pk] = event.event_id
         parents = graph.is_parent
         kind = np.fromiter(
             (_KIND_CODE[kind_of(key, n in parents)] for n, key in enumerate(graph.keys)),
@@ -178,6 +181,7 @@ class Snapshot:
             groups=groups,
             time=time,
             live=live,
+            event_ids=event_ids,
             kind=kind,
             shown=shown,
             rank=rank,

@@ -11,6 +11,7 @@ the one-node-at-a-time step over the graph, so the result is the same. Paths are
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -353,38 +354,37 @@ class _Sweep:
     # --- the result -----------------------------------------------------------------------------------
 
     def result(self, root: str, root_node: int) -> TraceResult:
-        g, snap, steps = self.g, self.snap, self.steps
-        used: set[str] = set()
-        paths: dict[int, list[str]] = {NO_STEP: []}
-        events = g.events
+        g, snap = self.g, self.snap
+        parent, first, second = self.steps.parent, self.steps.first, self.steps.second
+        chains: dict[int, list[int]] = {NO_STEP: []}  # step -> its path, as event pks
 
-        def path_of(step: int) -> list[str]:
-            chain = []
-            while step not in paths:
-                chain.append(step)
-                step = steps.parent[step]
-            path = paths[step]
-            for at in reversed(chain):
-                first = events[steps.first[at]].event_id
-                second = steps.second[at]
-                if second < 0:
-                    path = [*path, first]
-                    used.add(first)
-                else:
-                    other = events[second].event_id
-                    path = [*path, first, other]
-                    used.add(first)
-                    used.add(other)
-                paths[at] = path
+        def chain_of(step: int) -> list[int]:
+            todo = []
+            while step not in chains:
+                todo.append(step)
+                step = parent[step]
+            path = chains[step]
+            for at in reversed(todo):
+                other = second[at]
+                path = [*path, first[at]] if other < 0 else [*path, first[at], other]
+                chains[at] = path
             return path
 
         nodes = np.concatenate([*self.reached_bulk, np.array(self.reached_one, dtype=np.int64)])
         nodes = nodes[nodes != root_node]
         nodes = nodes[np.lexsort((snap.rank[nodes], snap.reach_depth[nodes]))]  # by depth, then identifier
-        # one path per step (siblings share theirs), then every column at once
-        walked, which = np.unique(snap.reach_step[nodes], return_inverse=True)
-        shared = np.empty(len(walked), dtype=object)
-        shared[:] = [path_of(step) for step in walked.tolist()]
+        steps = snap.reach_step[nodes].tolist()
+        walked = [chain_of(step) for step in dict.fromkeys(steps)]  # siblings share a step: one path each
+        newer = [(n, depth, chain_of(step)) for n, (depth, step) in self.reached.items() if n != root_node]
+        shipments = np.unique(np.concatenate(self.shipped)) if self.shipped else np.zeros(0, dtype=np.int64)
+        # every event named, spelled out once (Python lists and small numpy calls: each numpy call costs a
+        # fixed tens of microseconds, more than a few thousand list lookups)
+        named = set(chain(*walked, *(path for _, _, path in newer)))
+        named.update(shipments.tolist())
+        eids, last = snap.event_ids, snap.last_pk
+        ids = {pk: eids[pk] if pk <= last else g.events[pk].event_id for pk in named}
+        used = sorted(set(ids.values()))
+        spelled = {step: [ids[pk] for pk in chains[step]] for step in dict.fromkeys(steps)}
         kinds = _KIND_NAMES[snap.kind[nodes]]
         if snap.new_parents:
             kinds[np.isin(nodes, np.fromiter(snap.new_parents, dtype=np.int64))] = "container"
@@ -394,28 +394,28 @@ class _Sweep:
                 snap.shown[nodes].tolist(),
                 kinds.tolist(),
                 snap.reach_depth[nodes].tolist(),
-                shared[which].tolist(),
+                [spelled[step] for step in steps],
                 strict=True,
             )
         ]
-        if self.reached:  # nodes newer than the snapshot: sorted in with the rest
+        if newer:  # nodes newer than the snapshot: sorted in with the rest
             items += [
-                {"id": g.display(n), "kind": g.kind(n), "depth": depth, "path": path_of(step)}
-                for n, (depth, step) in self.reached.items()
-                if n != root_node
+                {"id": g.display(n), "kind": g.kind(n), "depth": depth, "path": [ids[pk] for pk in path]}
+                for n, depth, path in newer
             ]
             items.sort(key=itemgetter("depth", "id"))
-        if self.shipped:
-            shipments = np.unique(np.concatenate(self.shipped))
-            owner, rows = gather(snap.dest_ptr, shipments)
-            names = snap.party_names
-            for pk, party in zip(shipments[owner].tolist(), snap.dest_party[rows].tolist(), strict=True):
-                self.party(names[party], events[pk].event_id)
-        parties = []
-        for (party, relation), ids in sorted(self.parties.items()):
-            parties.append({"id": party, "relation": relation, "events": sorted(ids)})
-            used.update(ids)
-        return TraceResult(root, "forward", items, parties, sorted(used))
+        owner, rows = gather(snap.dest_ptr, shipments)
+        names = snap.party_names
+        for pk, party in zip(shipments[owner].tolist(), snap.dest_party[rows].tolist(), strict=True):
+            self.party(names[party], ids[pk])
+        parties = [
+            {"id": party, "relation": relation, "events": sorted(events)}
+            for (party, relation), events in sorted(self.parties.items())
+        ]
+        slow = {event_id for party in parties for event_id in party["events"]} - set(used)
+        if slow:  # parties found one node at a time
+            used = sorted(set(used) | slow)
+        return TraceResult(root, "forward", items, parties, used)
 
 
 def forward(
