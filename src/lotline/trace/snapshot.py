@@ -15,6 +15,7 @@ time, so a trace always sees every event; once enough has changed, the snapshot 
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -146,26 +147,29 @@ class Snapshot:
         shown = np.empty(nodes, dtype=object)
         shown[:] = displayed
         groups: dict[str, int] = {}
-        cons: list[int] = []
-        out: list[int] = []
+        # flat int64 buffers, not lists: millions of int objects would stay in the allocator's arenas
+        cons, out = array("q"), array("q")
         for gi, (group, (inputs, outputs)) in enumerate(graph.groups.items()):
             groups[group] = gi
             for n, pk in inputs:
-                cons += (n, gi, pk)
+                cons.extend((n, gi, pk))
             for n, pk in outputs:
-                out += (gi, n, pk)
-        c = np.array(cons, dtype=np.int64).reshape(-1, 3)
+                out.extend((gi, n, pk))
+        c = np.frombuffer(cons, dtype=np.int64).reshape(-1, 3)
         cons_ptr, (cons_group, cons_pk) = csr(c[:, 0], nodes, c[:, 1], c[:, 2])
-        o = np.array(out, dtype=np.int64).reshape(-1, 3)
+        o = np.frombuffer(out, dtype=np.int64).reshape(-1, 3)
         out_ptr, (out_node, out_pk) = csr(o[:, 0], len(groups), o[:, 1], o[:, 2])
-        spans: list[int] = []
+        spans = array("q")
         for parent in graph.aggregations:
-            for span in graph.spans(parent):
-                spans += (span.child, span.parent, span.start, span.end, span.opened)
-        sp = np.array(spans, dtype=np.int64).reshape(-1, 5)
+            for span in graph.replay(parent, graph.live):  # (graph.spans would cache them all)
+                spans.extend((span.child, span.parent, span.start, span.end, span.opened))
+        sp = np.frombuffer(spans, dtype=np.int64).reshape(-1, 5)
         cont_ptr, (cont_span,) = csr(sp[:, 0], nodes, np.arange(len(sp), dtype=np.int64))
-        ships = [(n, pk) for n, pks in graph.shipments.items() for pk in pks]
-        sh = np.array(ships, dtype=np.int64).reshape(-1, 2)
+        ships = array("q")
+        for n, pks in graph.shipments.items():
+            for pk in pks:
+                ships.extend((n, pk))
+        sh = np.frombuffer(ships, dtype=np.int64).reshape(-1, 2)
         ship_ptr, (ship_pk,) = csr(sh[:, 0], nodes, sh[:, 1])
         party_ids: dict[str, int] = {}
         dests = [
