@@ -140,7 +140,9 @@ class TraceIndex:
             if direction == "forward":
                 result = self.forward(root, max_depth=max_depth, since=since, until=until)
             else:
-                result = backward(self.graph, root, max_depth=max_depth, since=since, until=until)
+                result = backward(
+                    self.graph, root, max_depth=max_depth, since=since, until=until, snap=self._snap()
+                )
             self._freeze_caches()
             return result
 

@@ -86,6 +86,10 @@ class Snapshot:
         Ints  # shipment event pk -> destination parties (owning or possessing), as indexes into party_names
     )
     dest_party: Ints
+    recv_ptr: Ints  # node -> receipt event pks
+    recv_pk: Ints
+    src_ptr: Ints  # receipt event pk -> source parties, as indexes into party_names
+    src_party: Ints
     party_names: list[str]
     journal: int  # how much of Graph.added the snapshot has seen
     declared: set[str]  # declarations applied
@@ -179,6 +183,19 @@ class Snapshot:
         ]
         de = np.array(dests, dtype=np.int64).reshape(-1, 2)
         dest_ptr, (dest_party,) = csr(de[:, 0], last + 1, de[:, 1])
+        receipts = array("q")
+        for n, pks in graph.receipts.items():
+            for pk in pks:
+                receipts.extend((n, pk))
+        rc = np.frombuffer(receipts, dtype=np.int64).reshape(-1, 2)
+        recv_ptr, (recv_pk,) = csr(rc[:, 0], nodes, rc[:, 1])
+        sources = [
+            (pk, party_ids.setdefault(party, len(party_ids)))
+            for pk in np.unique(rc[:, 1]).tolist()
+            for _, party in graph.events[pk].parties(s.REF_SOURCE)
+        ]
+        so = np.array(sources, dtype=np.int64).reshape(-1, 2)
+        src_ptr, (src_party,) = csr(so[:, 0], last + 1, so[:, 1])
         return cls(
             last_pk=last,
             nodes=nodes,
@@ -205,6 +222,10 @@ class Snapshot:
             ship_pk=ship_pk,
             dest_ptr=dest_ptr,
             dest_party=dest_party,
+            recv_ptr=recv_ptr,
+            recv_pk=recv_pk,
+            src_ptr=src_ptr,
+            src_party=src_party,
             party_names=list(party_ids),
             journal=len(graph.added),
             declared=declared,
@@ -218,6 +239,66 @@ class Snapshot:
             self.generation = 0
         self.generation += 1
         return self.generation
+
+    def received(self, node: int, since: int, until: int) -> list[tuple[int, str]] | None:
+        """(receipt pk, source party) of every receipt of `node`, or of a container holding it (nested) while
+        it did, within [since, until): `traverse._backward_step`'s second rule over the arrays. None when
+        the snapshot cannot answer exactly (the node or one of its containers changed after it was taken)."""
+        if node >= self.nodes or self.dirty_node[node]:
+            return None
+        gen = self.next_generation()
+        nodes = np.array([node], dtype=np.int64)
+        lo = np.array([-(2**62)], dtype=np.int64)
+        hi = np.array([2**62], dtype=np.int64)
+        carriers = [(nodes, lo, hi)]
+        more: dict[int, list[tuple[int, int]]] = {}  # stretches after a node's first (in cover_*)
+        self.cover_mark[node] = gen
+        self.cover_start[node], self.cover_end[node] = lo[0], hi[0]
+        while len(nodes):
+            owner, rows = gather(self.cont_ptr, nodes)
+            spans = self.cont_span[rows]
+            parents = self.span_parent[spans]
+            if self.dirty_parent[parents].any() or self.dirty_node[parents].any():
+                return None
+            a = np.maximum(lo[owner], self.span_start[spans])
+            b = np.minimum(hi[owner], self.span_end[spans])
+            ok = a < b
+            parents, a, b = parents[ok], a[ok], b[ok]
+            new = self.cover_mark[parents] != gen
+            _, first = np.unique(parents[new], return_index=True)
+            fresh = np.flatnonzero(new)[first]
+            self.cover_mark[parents[fresh]] = gen
+            self.cover_start[parents[fresh]] = a[fresh]
+            self.cover_end[parents[fresh]] = b[fresh]
+            rest = np.ones(len(parents), dtype=np.bool_)
+            rest[fresh] = False
+            keep = list(fresh.tolist())
+            for i in np.flatnonzero(rest).tolist():  # seen before in this walk: only stretches not walked yet
+                p, x, y = int(parents[i]), int(a[i]), int(b[i])
+                if self.cover_start[p] <= x and y <= self.cover_end[p]:
+                    continue
+                seen = more.setdefault(p, [])
+                if any(s0 <= x and y <= s1 for s0, s1 in seen):
+                    continue
+                seen.append((x, y))
+                keep.append(i)
+            chosen = np.array(keep, dtype=np.int64)
+            nodes, lo, hi = parents[chosen], a[chosen], b[chosen]
+            carriers.append((nodes, lo, hi))
+        held = np.concatenate([c[0] for c in carriers])
+        owner, rows = gather(self.recv_ptr, held)
+        pk = self.recv_pk[rows]
+        t = self.time[pk]
+        starts = np.concatenate([c[1] for c in carriers])
+        ends = np.concatenate([c[2] for c in carriers])
+        ok = self.live[pk] & (t >= starts[owner]) & (t < ends[owner]) & (t >= since) & (t < until)
+        found = np.unique(pk[ok])
+        owner, rows = gather(self.src_ptr, found)
+        names = self.party_names
+        return [
+            (receipt, names[party])
+            for receipt, party in zip(found[owner].tolist(), self.src_party[rows].tolist(), strict=True)
+        ]
 
     @property
     def stale(self) -> bool:
@@ -240,7 +321,7 @@ class Snapshot:
                 if node < self.nodes and self.kind[node] != _KIND_CODE["container"]:
                     self.new_parents.add(node)
                 self._dirty(graph, event.keys(CHILD_ROLES))
-            if event.is_shipment:
+            if event.is_shipment or event.is_receipt:
                 self._dirty(graph, event.moved())
         self.journal = len(graph.added)
         if len(graph.declared) != len(self.declared):

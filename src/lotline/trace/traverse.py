@@ -20,9 +20,12 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lotline.store import schema as s
+
+if TYPE_CHECKING:
+    from lotline.trace.snapshot import Snapshot
 from lotline.trace.graph import FOREVER, Graph
 
 EVER = (-(2**62), FOREVER)
@@ -58,6 +61,7 @@ class _Walk:
     parties: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     queue: deque[tuple[int, int, int, int, list[str]]] = field(default_factory=deque)
+    snap: Snapshot | None = None  # arrays that answer some steps in bulk (see Snapshot.received)
 
     def in_window(self, time: int) -> bool:
         return self.since <= time < self.until
@@ -120,11 +124,15 @@ def backward(
     max_depth: int | None = None,
     since: int | None = None,
     until: int | None = None,
+    snap: Snapshot | None = None,
 ) -> TraceResult:
+    """The backward trace of `root`; `snap`, an array snapshot caught up with the graph, makes the search
+    for receipts (through every container that held an item) a few array operations."""
     started = _start(graph, root, "backward", max_depth, since, until)
     if isinstance(started, TraceResult):
         return started
     walk, node = started
+    walk.snap = snap
     _contents_when_shipped(walk, node)
     while walk.queue:
         current, _, _, depth, path = walk.queue.popleft()
@@ -179,6 +187,11 @@ def _backward_step(walk: _Walk, node: int, depth: int, path: list[str]) -> None:
             for inner in g.inside(source, consumed.time, consumed.time + 1):
                 walk.push(inner.node, *EVER, depth + 1 + inner.level, [*step, *_opened(g, inner.opened)])
     # 2. received: source parties of receipts of it, or of a container (nested) while it held it
+    found = walk.snap.received(node, walk.since, walk.until) if walk.snap is not None else None
+    if found is not None:
+        for pk, party in found:
+            walk.party("source", party, g.events[pk].event_id)
+        return
     for holder, lo, hi in _carriers(g, node):
         for pk in g.receipts.get(holder, ()):
             event = g.live(pk)
