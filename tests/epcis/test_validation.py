@@ -377,8 +377,9 @@ def test_invalid_event_is_rejected_with_a_useful_message(case: str, event: Any, 
 
 
 def _assert_plain_words(issue: Issue) -> None:
-    # the offending value is quoted in the message and may contain anything: judge the words around it
-    words = re.sub(r"'[^']*'", "''", issue.message)
+    # the offending value is quoted in the message (and in a suggested fix, as JSON) and may contain anything:
+    # judge the words around it
+    words = re.sub(r'"[^"]*"', '""', re.sub(r"'[^']*'", "''", issue.message))
     for jargon in ("anyOf", "allOf", "is not valid under any of", "propertyName", "definitions/", "^"):
         assert jargon not in words, str(issue)
 
