@@ -91,13 +91,14 @@ def import_(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from lotline.importer import find_files, import_files
+    from lotline.importer import find_files, import_files, start_workers_early
 
     try:
         files = find_files(paths)
     except FileNotFoundError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
+    start_workers_early(files)
     engine = open_db(db)
     total_bytes = sum(f.stat().st_size for f in files)
     started = time.perf_counter()

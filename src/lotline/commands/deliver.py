@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
 from lotline.commands import DbOption, err, open_db
 
@@ -41,6 +40,7 @@ def deliver(
     Example: lotline deliver --routes outbound.yaml --db sqlite:///var/lotline.db
     """
     import yaml
+    from pydantic import ValidationError
 
     from lotline.outbound import Outbound, OutboundConfig
     from lotline.store.engine import default_url

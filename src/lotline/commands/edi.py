@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import orjson
 import typer
@@ -18,7 +18,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from lotline.commands import DbOption, err, open_db
-from lotline.edi.errors import EdiError
+
+if TYPE_CHECKING:  # `lotline.edi` is imported by the commands that use it: every CLI command would load it
+    from lotline.edi.errors import EdiError
 
 edi_app = typer.Typer(
     help="EDI: inbound X12 856 ship notices and EDIFACT DESADV become EPCIS receiving events; 997 and "
@@ -70,6 +72,7 @@ def parse(
     Example: lotline edi parse asn-0042.edi --format epcis
     """
     from lotline.edi.documents import describe, ship_notices
+    from lotline.edi.errors import EdiError
     from lotline.edi.receiving import receiving_events
     from lotline.epcis.document import STANDARD_CONTEXT
     from lotline.epcis.timefmt import format_time, now_micros
@@ -109,6 +112,7 @@ def ack(
     Example: lotline edi ack asn-0042.edi --control 1042 > asn-0042.997
     """
     from lotline.edi.documents import acknowledgment
+    from lotline.edi.errors import EdiError
     from lotline.edi.x12_write import ControlNumbers
 
     text = _read(file)
@@ -136,6 +140,7 @@ def import_(
     """
     from lotline.edi.capture import capture_ship_notices
     from lotline.edi.documents import ship_notices
+    from lotline.edi.errors import EdiError
 
     engine = open_db(db)
     table = Table("file", "notice", "stored", "duplicates", "rejected", "warnings")
