@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from lotline.epcis.hashing import event_hash
-from lotline.epcis.identifiers import identity_key
+from lotline.epcis.identifiers import _AGREED, identity_key
 from lotline.epcis.timefmt import format_time, parse_time
 from lotline.epcis.validation import validate_event
 from lotline.epcis.vocab import short_cbv
@@ -32,6 +32,7 @@ _QTY_LISTS = (
     ("inputQuantityList", s.ROLE_INPUT_QTY),
     ("outputQuantityList", s.ROLE_OUTPUT_QTY),
 )
+_KNOWN = _AGREED.get  # identifier -> its identity key, for the common identifiers met before
 _REF_LISTS = (
     ("bizTransactionList", "bizTransaction", s.REF_BIZ_TRANSACTION, "bizTransactionType"),
     ("sourceList", "source", s.REF_SOURCE, "sourceDestType"),
@@ -107,7 +108,8 @@ class PreparedEvent:
         """The event as stored and served: with its recordTime, as JSON text. Drops the dict afterwards
         (the text is what a worker process hands back)."""
         if self.body is None or self.record_time != record_time:
-            self.body = orjson.dumps({**self.event, "recordTime": format_time(record_time)}).decode()
+            self.event["recordTime"] = format_time(record_time)  # (last, as `_index` took it out)
+            self.body = orjson.dumps(self.event).decode()
             self.record_time = record_time
             self.event = {}
         return self.body
@@ -131,7 +133,8 @@ def prepare_event(
 
 
 def _index(event: dict[str, Any], context: Mapping[str, str] | None, extra: Sequence[Any]) -> PreparedEvent:
-    stored = {k: v for k, v in event.items() if k != "recordTime"}
+    stored = dict(event)
+    stored.pop("recordTime", None)
     if extra and "@context" not in stored:
         stored = {"@context": list(extra), **stored}
     digest = event_hash(stored, context)
@@ -160,14 +163,18 @@ def identifiers_of(event: Mapping[str, Any]) -> list[tuple[str, str, str | None]
     """(role, identity key, form captured if different) of every identifier in an event's EPC fields;
     one named twice in the same field is indexed once."""
     found: dict[tuple[str, str], str] = {}
+    known = _KNOWN  # the identity keys the event hash has just worked out (the common case, inline)
     for name, role in _EPC_LISTS:
-        for epc in event.get(name) or ():
-            found.setdefault((role, identity_key(epc)), epc)
+        if epcs := event.get(name):
+            for epc in epcs:
+                found.setdefault((role, known(epc) or identity_key(epc)), epc)
     if parent := event.get("parentID"):
         found.setdefault((s.ROLE_PARENT, identity_key(parent)), parent)
     for name, role in _QTY_LISTS:
-        for element in event.get(name) or ():
-            found.setdefault((role, identity_key(element["epcClass"])), element["epcClass"])
+        if elements := event.get(name):
+            for element in elements:
+                epc_class = element["epcClass"]
+                found.setdefault((role, known(epc_class) or identity_key(epc_class)), epc_class)
     return [(role, key, None if raw == key else raw) for (role, key), raw in found.items()]
 
 
@@ -175,10 +182,13 @@ def references_of(event: Mapping[str, Any]) -> list[tuple[str, str, str, str | N
     """(kind, CBV type, identity key, form captured if different) of business transactions, sources and
     destinations."""
     found: dict[tuple[str, str, str], str] = {}
+    known = _KNOWN
     for name, value_key, kind, vocab in _REF_LISTS:
-        for ref in event.get(name) or ():
-            kind_type = short_cbv(vocab, ref["type"]) if ref.get("type") else ""
-            found.setdefault((kind, kind_type, identity_key(ref[value_key])), ref[value_key])
+        if refs := event.get(name):
+            for ref in refs:
+                kind_type = short_cbv(vocab, ref["type"]) if ref.get("type") else ""
+                value = ref[value_key]
+                found.setdefault((kind, kind_type, known(value) or identity_key(value)), value)
     return [
         (kind, kind_type, value, None if raw == value else raw)
         for (kind, kind_type, value), raw in found.items()
