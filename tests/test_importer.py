@@ -87,3 +87,50 @@ def test_an_unreadable_file_is_rejected_whole_and_the_rest_imported(
     assert (file, index) == ("a-broken.json", None) and "JSON" in reason
     assert [name for name, _, _ in seen] == ["a-broken.json", "b-good.jsonld", "c-empty.json"]
     engine.dispose()
+
+
+def test_a_first_import_still_finds_its_own_duplicates_and_conflicts(tmp_path: Path) -> None:
+    """Into a new database the importer knows what it stored itself (OwnWrites) instead of asking the
+    database: duplicates across batches and files, and an eventID used twice, are still found."""
+    from lotline.store.engine import open_engine
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    first = [object_event(n) for n in range(10)]
+    (folder / "a.jsonld").write_bytes(document(*first))
+    (folder / "b.jsonld").write_bytes(document(first[3], object_event(20), first[7]))
+    taken = object_event(30, eventID="urn:uuid:6f5a2b1c-0000-4000-8000-000000000001")
+    reused = object_event(31, eventID="urn:uuid:6f5a2b1c-0000-4000-8000-000000000001")
+    (folder / "c.jsonld").write_bytes(document(taken, object_event(32), reused))
+    engine = open_engine(f"sqlite:///{tmp_path}/own.db")
+    summary = import_files(engine, find_files([folder]), batch_size=4, workers=0)
+    assert (summary.events, summary.stored, summary.duplicates) == (16, 13, 2)
+    assert [(Path(r.file).name, r.index) for r in summary.rejections] == [("c.jsonld", 2)]
+    assert "already used" in summary.rejections[0].reason
+    engine.dispose()
+
+
+def test_events_stored_by_someone_else_during_a_first_import_are_duplicates(tmp_path: Path) -> None:
+    """When another writer stores events between two batches of an import into a new database, the importer
+    stops trusting what it stored itself and asks the database again."""
+    from lotline.pipeline.capture import PROCEED, capture_parts, split_document
+    from lotline.store.engine import open_engine
+    from lotline.store.events import Provenance
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonld").write_bytes(document(*[object_event(n) for n in range(4)]))
+    later = [object_event(n) for n in range(4, 8)]
+    (folder / "b.jsonld").write_bytes(document(*later))
+    engine = open_engine(f"sqlite:///{tmp_path}/other.db")
+    elsewhere = split_document(orjson.loads(document(later[1], later[2])))
+
+    def meanwhile(path: Path, count: int, done: int) -> None:
+        if path.name == "a.jsonld":
+            capture_parts(engine, elsewhere, Provenance("rest"), PROCEED)
+
+    summary = import_files(engine, find_files([folder]), batch_size=4, workers=0, on_progress=meanwhile)
+    assert (summary.events, summary.stored, summary.duplicates, summary.rejected) == (8, 6, 2, 0)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one() == 8
+    engine.dispose()

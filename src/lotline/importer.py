@@ -8,9 +8,11 @@ cannot run in parallel, so this process does little else.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
@@ -21,9 +23,9 @@ from sqlalchemy import Engine
 from lotline.epcis.document import read_document
 from lotline.epcis.timefmt import now_micros
 from lotline.errors import DocumentError, ValidationError
-from lotline.import_pool import WHOLE_FILE, Batch, Done, Result, StreamPool, prepare_file
+from lotline.import_pool import WHOLE_FILE, Batch, Done, Result, StreamPool, prepare_file, start_fork_server
 from lotline.pipeline.capture import PROCEED, CaptureOutcome, DocumentParts, split_document, store_rows
-from lotline.store.events import Provenance
+from lotline.store.events import OwnWrites, Provenance
 
 SUFFIXES = (".json", ".jsonld", ".xml")
 BATCH = 5_000  # events per transaction: larger batches amortise SQLite's commit and index page writes
@@ -72,6 +74,16 @@ def default_workers() -> int:
     return max(1, min(4, (os.cpu_count() or 1)))
 
 
+_SMALL = 2_000_000  # bytes: below this an import is prepared in-process (not worth starting processes)
+
+
+def start_workers_early(files: Iterable[Path]) -> None:
+    """Get the worker processes' fork server loading (about half a second) if `import_files` will want workers
+    for these files, so that it overlaps what the caller does in between, e.g. opening the database."""
+    if sum(f.stat().st_size for f in files) >= _SMALL:
+        start_fork_server()
+
+
 Progress = Callable[[Path, int, int], Any]
 
 
@@ -93,16 +105,34 @@ def import_files(
     files = list(files)
     summary = ImportSummary()
     n_workers = default_workers() if workers is None else workers
-    if workers is None and sum(f.stat().st_size for f in files) < 2_000_000:
+    if workers is None and sum(f.stat().st_size for f in files) < _SMALL:
         n_workers = 0  # not worth starting processes for a few documents
     writer = _Writer(engine, summary, on_progress)
-    if not n_workers:
-        for path in files:
-            size = path.stat().st_size
-            writer.file(path, size, prepare_file(read_file, path, batch_size))
-    else:
-        _with_workers(files, n_workers, batch_size, whole_file, writer)
+    with _collector_paused():
+        if not n_workers:
+            for path in files:
+                size = path.stat().st_size
+                writer.file(path, size, prepare_file(read_file, path, batch_size))
+        else:
+            _with_workers(files, n_workers, batch_size, whole_file, writer)
     return summary
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Each batch arrives as hundreds of thousands of new tuples and strings, and every few hundred of them
+    the cyclic garbage collector walks the young objects again (it doubles the cost of receiving a batch,
+    and more on files parsed here). Importing makes no reference cycles worth the wait: the collector
+    is paused while it runs and collects once at the end."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +230,7 @@ class _Writer:
 
     def __init__(self, engine: Engine, summary: ImportSummary, on_progress: Progress | None) -> None:
         self.engine, self.summary, self.on_progress = engine, summary, on_progress
+        self.own = OwnWrites()  # into a new database, skips the duplicate lookups (see OwnWrites)
 
     def file(self, path: Path, size: int, results: Iterator[Result]) -> None:
         """Store a file's batches as they come; its Done says whether the file was rejected whole."""
@@ -219,7 +250,9 @@ class _Writer:
         summary = self.summary
         before = summary.stored
         provenance = Provenance("import", source_message_id=path.name)
-        outcome = store_rows(self.engine, batch.count, batch.rows, provenance, PROCEED, batch.record_time)
+        outcome = store_rows(
+            self.engine, batch.count, batch.rows, provenance, PROCEED, batch.record_time, self.own
+        )
         _account(summary, outcome, str(path), batch.start)
         _refresh_statistics(self.engine, before, summary.stored)
         if self.on_progress:

@@ -16,7 +16,7 @@ from lotline.epcis.timefmt import now_micros
 from lotline.epcis.validation import validate_document
 from lotline.errors import Issue, ValidationError
 from lotline.pipeline.prepare import EventRow, PreparedEvent, prepare_event
-from lotline.store.events import Provenance, write_rows
+from lotline.store.events import OwnWrites, Provenance, write_rows
 
 ROLLBACK = "rollback"
 PROCEED = "proceed"
@@ -130,8 +130,9 @@ def store_rows(
     provenance: Provenance,
     behaviour: str = ROLLBACK,
     record_time: int | None = None,
+    own: OwnWrites | None = None,
 ) -> CaptureOutcome:
-    """`store_prepared` for events in row form."""
+    """`store_prepared` for events in row form (`own`: see `write_rows`)."""
     good, errors = prepared_rows
     outcome = CaptureOutcome(total=total)
     outcome.errors.extend(errors)
@@ -139,7 +140,7 @@ def store_rows(
         return outcome
     rows = [row for _, row in good]
     written = write_rows(
-        engine, rows, provenance, record_time or now_micros(), all_or_nothing=behaviour == ROLLBACK
+        engine, rows, provenance, record_time or now_micros(), all_or_nothing=behaviour == ROLLBACK, own=own
     )
     for position, reason in written.conflicts:
         index = good[position][0]

@@ -40,6 +40,46 @@ class Provenance:
         )
 
 
+class OwnWrites:
+    """What one writer has stored in an events table that held no events before it (a first import into a
+    new database): with it, the writer knows most of a batch's events are new without asking the database,
+    for as long as nobody else has written since. SQLite only: ids are allocated one above the largest
+    there (`allocate_ids`, under the write lock) and events are never deleted, so another writer's event
+    shows as a largest id that is not the last one stored here.
+
+    One bit per stored event hash and eventID in a fixed 16 MiB bitmap, at a position drawn from the string's
+    hash: a clear bit means "certainly not stored"; a set bit (a stored one, or a collision: about 1% of new
+    events at a million stored) sends that event to the usual database lookups. The first transaction that
+    finds an event it did not write turns it off for good."""
+
+    _BITS = 1 << 27
+
+    def __init__(self) -> None:
+        self._bits = bytearray(self._BITS >> 3)
+        self.last_id = 0  # the largest id when this writer last committed (none stored yet: an empty table)
+        self.active = True
+
+    def check(self, conn: Connection) -> bool:
+        """Whether nobody else has stored events since (call in the write transaction, before `classify`)."""
+        if self.active and conn.dialect.name == "sqlite":
+            largest = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM events").scalar_one()
+            self.active = int(largest) == self.last_id
+        else:
+            self.active = False
+        return self.active
+
+    def maybe_stored(self, values: Iterable[str]) -> list[str]:
+        """The values this writer may have stored (the rest it certainly has not)."""
+        bits, mask = self._bits, self._BITS - 1
+        return [v for v in values if bits[(bit := hash(v) & mask) >> 3] & (1 << (bit & 7))]
+
+    def add(self, values: Iterable[str]) -> None:
+        bits, mask = self._bits, self._BITS - 1
+        for value in values:
+            bit = hash(value) & mask
+            bits[bit >> 3] |= 1 << (bit & 7)
+
+
 @dataclass(slots=True)
 class WriteResult:
     """Outcome per input position: stored, duplicate (same hash already stored) or conflict (reason)."""
@@ -77,11 +117,13 @@ def write_rows(
     *,
     all_or_nothing: bool = True,
     per_row: Sequence[Provenance] | None = None,
+    own: OwnWrites | None = None,
 ) -> WriteResult:
-    """`write_events` for events already in row form (`PreparedEvent.row`), as worker processes send them."""
+    """`write_events` for events already in row form (`PreparedEvent.row`), as worker processes send them.
+    `own` (a bulk writer's `OwnWrites`) spares the duplicate lookups of events that cannot be duplicates."""
     with writer(engine).begin() as conn:
         return write_rows_on(
-            conn, rows, provenance, record_time, all_or_nothing=all_or_nothing, per_row=per_row
+            conn, rows, provenance, record_time, all_or_nothing=all_or_nothing, per_row=per_row, own=own
         )
 
 
@@ -93,26 +135,42 @@ def write_rows_on(
     *,
     all_or_nothing: bool = True,
     per_row: Sequence[Provenance] | None = None,
+    own: OwnWrites | None = None,
 ) -> WriteResult:
     """`write_rows` inside the caller's (write) transaction, so other rows can be stored atomically with
     the events (the runner stores a batch's operational events this way)."""
-    result = classify(conn, [(r[0], r[1], r[10]) for r in rows])  # see EventRow for the positions
+    if own is not None and not own.check(conn):
+        own = None
+    identities = [(r[0], r[1], r[10]) for r in rows]  # see EventRow for the positions
+    result = classify(conn, identities, own)
     if result.conflicts and all_or_nothing:
         result.stored.clear()
         result.committed = False
         return result
     if result.stored:
         chosen = None if per_row is None else [per_row[i] for i in result.stored]
-        _insert(conn, [rows[i] for i in result.stored], provenance, record_time, chosen)
+        ids = _insert(conn, [rows[i] for i in result.stored], provenance, record_time, chosen)
+        if own is not None:
+            own.add([identities[i][1] for i in result.stored])
+            own.add([e for i in result.stored if (e := identities[i][0]) != identities[i][1]])
+            own.last_id = ids[-1]
     return result
 
 
-def classify(conn: Connection, identities: Sequence[tuple[str, str, bool]]) -> WriteResult:
+def classify(
+    conn: Connection, identities: Sequence[tuple[str, str, bool]], own: OwnWrites | None = None
+) -> WriteResult:
     """Which of these (event_id, event_hash, declared-in-error) would be stored, which are duplicates and
-    which conflict, given what is stored and what comes earlier in the same batch."""
-    known_hashes = _existing_hashes(conn, [h for _, h, _ in identities])
+    which conflict, given what is stored and what comes earlier in the same batch. With `own` (checked in
+    this transaction), only the events it may hold are looked up."""
+    hashes = [h for _, h, _ in identities]
     # Only original events claim their eventID; an error declaration repeats the id it declares in error.
-    known_ids = _existing_ids(conn, [i for i, _, declared in identities if not declared])
+    event_ids = [i for i, _, declared in identities if not declared]
+    if own is not None:
+        hashes = own.maybe_stored(hashes)
+        event_ids = own.maybe_stored(event_ids)
+    known_hashes = _existing_hashes(conn, hashes)
+    known_ids = _existing_ids(conn, event_ids)
     result = WriteResult()
     batch_hashes: set[tuple[str, bool]] = set()
     batch_ids: set[str] = set()
@@ -183,11 +241,11 @@ def _insert(
     provenance: Provenance,
     record_time: int,
     per_row: Sequence[Provenance] | None = None,
-) -> None:
+) -> list[int]:
     """Bulk insert through the driver's executemany (SQLAlchemy's per-row parameter processing costs more
     than the insert itself at capture speed). Primary keys are allocated first, so the identifier and
     reference rows can name their event without RETURNING. One provenance for the batch (imports, REST)
-    costs nothing per row; `per_row` (connector events) adds one tuple per row."""
+    costs nothing per row; `per_row` (connector events) adds one tuple per row. Returns the ids given."""
     ids = allocate_ids(conn, len(rows))
     columns: Sequence[str] = EVENT_COLUMNS
     if per_row is None and not provenance.detailed:
@@ -211,6 +269,7 @@ def _insert(
     _executemany(conn, "events", columns, event_rows)
     _executemany(conn, "event_epcs", ("key", "role", "event", "raw"), epc_rows)
     _executemany(conn, "event_refs", ("kind", "type", "value", "event", "raw"), ref_rows)
+    return ids
 
 
 def _tail(p: Provenance, record_time: int) -> tuple[Any, ...]:
