@@ -169,33 +169,11 @@ class Snapshot:
                 spans.extend((span.child, span.parent, span.start, span.end, span.opened))
         sp = np.frombuffer(spans, dtype=np.int64).reshape(-1, 5)
         cont_ptr, (cont_span,) = csr(sp[:, 0], nodes, np.arange(len(sp), dtype=np.int64))
-        ships = array("q")
-        for n, pks in graph.shipments.items():
-            for pk in pks:
-                ships.extend((n, pk))
-        sh = np.frombuffer(ships, dtype=np.int64).reshape(-1, 2)
-        ship_ptr, (ship_pk,) = csr(sh[:, 0], nodes, sh[:, 1])
         party_ids: dict[str, int] = {}
-        dests = [
-            (pk, party_ids.setdefault(party, len(party_ids)))
-            for pk in np.unique(sh[:, 1]).tolist()
-            for _, party in graph.events[pk].parties(s.REF_DESTINATION)
-        ]
-        de = np.array(dests, dtype=np.int64).reshape(-1, 2)
-        dest_ptr, (dest_party,) = csr(de[:, 0], last + 1, de[:, 1])
-        receipts = array("q")
-        for n, pks in graph.receipts.items():
-            for pk in pks:
-                receipts.extend((n, pk))
-        rc = np.frombuffer(receipts, dtype=np.int64).reshape(-1, 2)
-        recv_ptr, (recv_pk,) = csr(rc[:, 0], nodes, rc[:, 1])
-        sources = [
-            (pk, party_ids.setdefault(party, len(party_ids)))
-            for pk in np.unique(rc[:, 1]).tolist()
-            for _, party in graph.events[pk].parties(s.REF_SOURCE)
-        ]
-        so = np.array(sources, dtype=np.int64).reshape(-1, 2)
-        src_ptr, (src_party,) = csr(so[:, 0], last + 1, so[:, 1])
+        ship_ptr, ship_pk, dest_ptr, dest_party = _movements(
+            graph, graph.shipments, s.REF_DESTINATION, party_ids
+        )
+        recv_ptr, recv_pk, src_ptr, src_party = _movements(graph, graph.receipts, s.REF_SOURCE, party_ids)
         return cls(
             last_pk=last,
             nodes=nodes,
@@ -341,3 +319,24 @@ class Snapshot:
             node = graph.ids[key]
             if node < self.nodes:
                 marks[node] = True
+
+
+def _movements(
+    graph: Graph, moved: dict[int, list[int]], kind: str, party_ids: dict[str, int]
+) -> tuple[Ints, Ints, Ints, Ints]:
+    """Shipments or receipts as arrays: node -> event pks (CSR), and event pk -> its destination or source
+    parties (CSR of indexes into `party_ids`, which grows)."""
+    pairs = array("q")
+    for n, events in moved.items():
+        for pk in events:
+            pairs.extend((n, pk))
+    mv = np.frombuffer(pairs, dtype=np.int64).reshape(-1, 2)
+    by_node, (pks,) = csr(mv[:, 0], len(graph.keys), mv[:, 1])
+    named = [
+        (pk, party_ids.setdefault(party, len(party_ids)))
+        for pk in np.unique(mv[:, 1]).tolist()
+        for _, party in graph.events[pk].parties(kind)
+    ]
+    pp = np.array(named, dtype=np.int64).reshape(-1, 2)
+    by_event, (parties,) = csr(pp[:, 0], graph.last_pk + 1, pp[:, 1])
+    return by_node, pks, by_event, parties
