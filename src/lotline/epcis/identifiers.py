@@ -438,6 +438,10 @@ def common_digital_link(uri: str) -> str | None:
 
 # --- public API ------------------------------------------------------------------------------------------
 
+# The identity key of a common GS1 identifier already worked out (by the event hash or `identity_key`), or
+# None: a bound `dict.get`, for loops that look up every identifier of an event (`lotline.pipeline.prepare`).
+known_identity_key: Final = _AGREED.get
+
 
 def to_digital_link(uri: str) -> str | None:
     """The canonical GS1 Digital Link of a GS1 identifier (EPC URN, EPC class URI, class-level EPC pattern, or

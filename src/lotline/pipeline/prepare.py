@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from lotline.epcis.hashing import event_hash
-from lotline.epcis.identifiers import _AGREED, identity_key
+from lotline.epcis.identifiers import identity_key, known_identity_key
 from lotline.epcis.timefmt import format_time, parse_time
 from lotline.epcis.validation import validate_event
 from lotline.epcis.vocab import short_cbv
@@ -32,7 +32,7 @@ _QTY_LISTS = (
     ("inputQuantityList", s.ROLE_INPUT_QTY),
     ("outputQuantityList", s.ROLE_OUTPUT_QTY),
 )
-_KNOWN = _AGREED.get  # identifier -> its identity key, for the common identifiers met before
+_KNOWN = known_identity_key  # identifier -> its identity key, for the common identifiers met before
 _REF_LISTS = (
     ("bizTransactionList", "bizTransaction", s.REF_BIZ_TRANSACTION, "bizTransactionType"),
     ("sourceList", "source", s.REF_SOURCE, "sourceDestType"),
