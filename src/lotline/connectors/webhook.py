@@ -20,7 +20,6 @@ sees every message exactly once.
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import hmac
 import time
@@ -31,6 +30,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from lotline.connectors.base import Check, ConnectorConfig, ConnectorSpec, Lifecycle, Outbound, SendResult
+from lotline.connectors.wrappers.retry import retry_after_seconds
 
 __all__ = [
     "SPEC",
@@ -175,7 +175,7 @@ class WebhookSink(Lifecycle):
             return Attempt(item.key, True, status=status)
         text = response.text[:MAX_REASON].strip()
         reason = f"HTTP {status}" + (f": {text}" if text else "")
-        retry_after = _retry_after(response.headers.get("retry-after"))
+        retry_after = retry_after_seconds(response.headers.get("retry-after"))
         permanent = 400 <= status < 500 and status not in RETRYABLE_STATUS
         return Attempt(item.key, False, reason, permanent, retry_after, status)
 
@@ -195,20 +195,6 @@ class WebhookSink(Lifecycle):
                 headers["X-Lotline-Timestamp"] = str(stamp)
                 headers["X-Lotline-Signature"] = lotline_signature(secret, stamp, item.payload)
         return headers
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: a number of seconds, or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 SPEC = ConnectorSpec(

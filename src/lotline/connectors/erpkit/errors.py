@@ -13,8 +13,6 @@ LotlineError
 
 from __future__ import annotations
 
-from email.utils import parsedate_to_datetime
-
 from lotline.errors import LotlineError
 
 
@@ -45,19 +43,3 @@ class ErpSchemaError(ErpRejected):
     def __init__(self, message: str, *, field: str) -> None:
         super().__init__(message)
         self.field = field
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """An HTTP Retry-After header (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) in seconds."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    from datetime import UTC, datetime
-
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -13,7 +13,8 @@ from typing import Any
 
 import httpx
 
-from lotline.connectors.erpkit.errors import ErpAuthError, ErpUnavailable, retry_after_seconds
+from lotline.connectors.erpkit.errors import ErpAuthError, ErpUnavailable
+from lotline.connectors.wrappers.retry import retry_after_seconds
 
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 from lotline.errors import LotlineError
@@ -92,3 +94,18 @@ async def retry(
             if on_retry is not None:
                 on_retry(attempt, error, wait)
             await sleep(wait)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """An HTTP Retry-After header (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) in seconds: the hint an
+    error's `retry_after` carries to `Retry`."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())  # (a date without a zone, -0000, is read as local)
