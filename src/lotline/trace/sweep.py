@@ -221,28 +221,16 @@ class _Sweep:
         g1 = snap.cons_group[p1]
         o2, p2 = gather(snap.cont_ptr, n)
         s2 = snap.cont_span[p2]
-        bad = snap.dirty_group[g1]
-        troubled = o1[bad] if bad.any() else None
-        bad2 = snap.dirty_parent[snap.span_parent[s2]]
-        if bad2.any():
-            troubled = o2[bad2] if troubled is None else np.concatenate([troubled, o2[bad2]])
-        if (
-            troubled is not None
-        ):  # their groups or containers changed after the snapshot: walk them one by one
-            worse = np.zeros(len(n), dtype=np.bool_)
-            worse[troubled] = True
-            slow[fast[worse]] = True
-            keep1, keep2 = ~worse[o1], ~worse[o2]
-            o1, p1, g1 = o1[keep1], p1[keep1], g1[keep1]
-            o2, s2 = o2[keep2], s2[keep2]
-            fine = ~worse
-        else:
-            fine = None
-        self._made_into(depth, lo, hi, st, o1, p1, g1)
-        self._held_by(depth, lo, hi, st, o2, s2)
-        self._shipped(
-            n if fine is None else n[fine], lo if fine is None else lo[fine], hi if fine is None else hi[fine]
-        )
+        # nodes whose transformation groups or containers changed after the snapshot: walked one by one
+        worse = np.zeros(len(n), dtype=np.bool_)
+        worse[o1[snap.dirty_group[g1]]] = True
+        worse[o2[snap.dirty_parent[snap.span_parent[s2]]]] = True
+        slow[fast[worse]] = True
+        fine = ~worse
+        keep1, keep2 = fine[o1], fine[o2]
+        self._made_into(depth, lo, hi, st, o1[keep1], p1[keep1], g1[keep1])
+        self._held_by(depth, lo, hi, st, o2[keep2], s2[keep2])
+        self._shipped(n[fine], lo[fine], hi[fine])
         for i in np.flatnonzero(slow).tolist():
             self._slow(int(nodes[i]), int(starts[i]), int(ends[i]), depth, int(steps[i]))
 
