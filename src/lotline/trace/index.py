@@ -73,7 +73,7 @@ class TraceIndex:
                         # A build or a long catch-up: take the forward snapshot now rather than in the middle
                         # of a trace, and keep the cyclic garbage collector from walking the millions of
                         # long-lived objects on every collection (pauses of 100 ms and more in traces).
-                        self._snap()
+                        self.snapshot()
                         gc.freeze()
                     return added
 
@@ -141,7 +141,7 @@ class TraceIndex:
                 result = self.forward(root, max_depth=max_depth, since=since, until=until)
             else:
                 result = backward(
-                    self.graph, root, max_depth=max_depth, since=since, until=until, snap=self._snap()
+                    self.graph, root, max_depth=max_depth, since=since, until=until, snap=self.snapshot()
                 )
             self._freeze_caches()
             return result
@@ -151,10 +151,10 @@ class TraceIndex:
     ) -> TraceResult:
         """A forward trace over the array snapshot of the graph (taken, caught up or retaken here); the
         caller holds the lock."""
-        snap = self._snap()
+        snap = self.snapshot()
         return sweep.forward(self.graph, snap, root, max_depth=max_depth, since=since, until=until)
 
-    def _snap(self) -> Snapshot:
+    def snapshot(self) -> Snapshot:
         """The forward snapshot, caught up with the graph, or retaken if too much changed since it was taken
         (the caller holds the lock)."""
         snap = self._snapshot

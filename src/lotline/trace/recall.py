@@ -384,7 +384,7 @@ class Recall:
             if node is None:
                 suspects.append({"id": root, "found": False})
                 continue
-            fwd, bwd = self.index.forward(root), traverse.backward(g, root, snap=self.index._snap())
+            fwd, bwd = self.index.forward(root), traverse.backward(g, root, snap=self.index.snapshot())
             found[node] = root
             suspects.append({"id": root, "found": True, "kind": g.kind(node), "reached": len(fwd.items)})
             used.update(fwd.events, bwd.events)
