@@ -55,7 +55,7 @@ class OwnWrites:
     _BITS = 1 << 27
 
     def __init__(self) -> None:
-        self._bits = bytearray(self._BITS >> 3)
+        self._bits = bytearray()  # allocated by the first check that finds it usable
         self.last_id = 0  # the largest id when this writer last committed (none stored yet: an empty table)
         self.active = True
 
@@ -66,6 +66,10 @@ class OwnWrites:
             self.active = int(largest) == self.last_id
         else:
             self.active = False
+        if self.active and not self._bits:
+            self._bits = bytearray(self._BITS >> 3)
+        elif not self.active:
+            self._bits = bytearray()  # never used again: give the 16 MiB back
         return self.active
 
     def maybe_stored(self, values: Iterable[str]) -> list[str]:
