@@ -11,7 +11,6 @@ the one-node-at-a-time step over the graph, so the result is the same. Paths are
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -48,6 +47,30 @@ class _Steps:
         for pk in pks:
             parent = self.add(parent, pk)
         return parent
+
+    def ancestry(self, steps: list[int]) -> list[int]:
+        """These steps and all the steps their paths go through, in the order they were added (a step's
+        parent always comes before it)."""
+        parent = self.parent
+        seen = {NO_STEP}
+        for step in steps:
+            while step not in seen:
+                seen.add(step)
+                step = parent[step]
+        seen.discard(NO_STEP)
+        return sorted(seen)
+
+    def spell(self, steps: list[int], ids: dict[int, str]) -> dict[int, list[str]]:
+        """The path of each of `steps` (a closed `ancestry`, in order) as event ids, built from its parent's."""
+        parent, first, second = self.parent, self.first, self.second
+        paths: dict[int, list[str]] = {NO_STEP: []}
+        for step in steps:
+            other = second[step]
+            if other < 0:
+                paths[step] = [*paths[parent[step]], ids[first[step]]]
+            else:
+                paths[step] = [*paths[parent[step]], ids[first[step]], ids[other]]
+        return paths
 
     def extend(self, parents: Ints, first: Ints, second: Ints) -> int:
         """Add steps in bulk; returns the number of the first one."""
@@ -343,36 +366,23 @@ class _Sweep:
 
     def result(self, root: str, root_node: int) -> TraceResult:
         g, snap = self.g, self.snap
-        parent, first, second = self.steps.parent, self.steps.first, self.steps.second
-        chains: dict[int, list[int]] = {NO_STEP: []}  # step -> its path, as event pks
-
-        def chain_of(step: int) -> list[int]:
-            todo = []
-            while step not in chains:
-                todo.append(step)
-                step = parent[step]
-            path = chains[step]
-            for at in reversed(todo):
-                other = second[at]
-                path = [*path, first[at]] if other < 0 else [*path, first[at], other]
-                chains[at] = path
-            return path
-
         nodes = np.concatenate([*self.reached_bulk, np.array(self.reached_one, dtype=np.int64)])
         nodes = nodes[nodes != root_node]
         nodes = nodes[np.lexsort((snap.rank[nodes], snap.reach_depth[nodes]))]  # by depth, then identifier
         steps = snap.reach_step[nodes].tolist()
-        walked = [chain_of(step) for step in dict.fromkeys(steps)]  # siblings share a step: one path each
-        newer = [(n, depth, chain_of(step)) for n, (depth, step) in self.reached.items() if n != root_node]
+        newer = [(n, depth, step) for n, (depth, step) in self.reached.items() if n != root_node]
         shipments = np.unique(np.concatenate(self.shipped)) if self.shipped else np.zeros(0, dtype=np.int64)
-        # every event named, spelled out once (Python lists and small numpy calls: each numpy call costs a
-        # fixed tens of microseconds, more than a few thousand list lookups)
-        named = set(chain(*walked, *(path for _, _, path in newer)))
+        # Every path, spelled out once per step (siblings share their step) in Python lists and C-level
+        # gathers: each numpy call costs a fixed tens of microseconds, more than a few thousand list lookups.
+        on_paths = self.steps.ancestry([*dict.fromkeys(steps), *(step for _, _, step in newer)])
+        first, second = self.steps.first, self.steps.second
+        named = {first[step] for step in on_paths}
+        named.update(second[step] for step in on_paths)
+        named.discard(-1)
         named.update(shipments.tolist())
-        eids, last = snap.event_ids, snap.last_pk
-        ids = {pk: eids[pk] if pk <= last else g.events[pk].event_id for pk in named}
+        ids = _event_ids(g, snap, named)
         used = sorted(set(ids.values()))
-        spelled = {step: [ids[pk] for pk in chains[step]] for step in dict.fromkeys(steps)}
+        spelled = self.steps.spell(on_paths, ids)
         kinds = _KIND_NAMES[snap.kind[nodes]]
         if snap.new_parents:
             kinds[np.isin(nodes, np.fromiter(snap.new_parents, dtype=np.int64))] = "container"
@@ -382,28 +392,45 @@ class _Sweep:
                 snap.shown[nodes].tolist(),
                 kinds.tolist(),
                 snap.reach_depth[nodes].tolist(),
-                [spelled[step] for step in steps],
+                itemgetter(*steps)(spelled) if len(steps) > 1 else [spelled[step] for step in steps],
                 strict=True,
             )
         ]
         if newer:  # nodes newer than the snapshot: sorted in with the rest
             items += [
-                {"id": g.display(n), "kind": g.kind(n), "depth": depth, "path": [ids[pk] for pk in path]}
-                for n, depth, path in newer
+                {"id": g.display(n), "kind": g.kind(n), "depth": depth, "path": spelled[step]}
+                for n, depth, step in newer
             ]
             items.sort(key=itemgetter("depth", "id"))
+        one_by_one = bool(self.parties)  # parties of nodes stepped one at a time (`_slow`)
         owner, rows = gather(snap.dest_ptr, shipments)
-        names = snap.party_names
-        for pk, party in zip(shipments[owner].tolist(), snap.dest_party[rows].tolist(), strict=True):
-            self.party(names[party], ids[pk])
-        parties = [
+        names, parties = snap.party_names, self.parties
+        for party, pk in zip(snap.dest_party[rows].tolist(), shipments[owner].tolist(), strict=True):
+            events = parties.get((names[party], "destination"))
+            if events is None:
+                events = parties[names[party], "destination"] = set()
+            events.add(ids[pk])
+        listed = [
             {"id": party, "relation": relation, "events": sorted(events)}
-            for (party, relation), events in sorted(self.parties.items())
+            for (party, relation), events in sorted(parties.items())
         ]
-        slow = {event_id for party in parties for event_id in party["events"]} - set(used)
-        if slow:  # parties found one node at a time
-            used = sorted(set(used) | slow)
-        return TraceResult(root, "forward", items, parties, used)
+        if one_by_one and (more := set().union(*parties.values()) - set(used)):
+            used = sorted(set(used) | more)
+        return TraceResult(root, "forward", items, listed, used)
+
+
+def _event_ids(graph: Graph, snap: Snapshot, pks: set[int]) -> dict[int, str]:
+    """pk -> eventID, read from the snapshot's list in one C-level gather (the graph for newer events)."""
+    last = snap.last_pk
+    old = [pk for pk in pks if pk <= last]
+    ids: dict[int, str] = {}
+    if len(old) > 1:
+        ids = dict(zip(old, itemgetter(*old)(snap.event_ids), strict=True))
+    elif old:
+        ids = {old[0]: snap.event_ids[old[0]]}
+    if len(old) < len(pks):
+        ids.update((pk, graph.events[pk].event_id) for pk in pks if pk > last)
+    return ids
 
 
 def forward(
