@@ -36,12 +36,15 @@ def _lifespan(engine: Engine) -> Callable[[FastAPI], AbstractAsyncContextManager
     commit (lotline.store.checkpoint)."""
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         release = checkpoint.hold(engine)
         try:
             yield
         finally:
             release()
+            index = getattr(app.state, "trace_index", None)
+            if index is not None:
+                index.close()
 
     return lifespan
 

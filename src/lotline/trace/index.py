@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from sqlalchemy import Engine, select
@@ -58,10 +59,15 @@ class TraceIndex:
         self._strings: dict[str, str] = {}
         self._frozen_at = 0  # size of the graph's span cache at the last freeze
         self._snapshot: Snapshot | None = None
+        self._changes = _Changes(engine)
+        self._seen: int | None = None  # the change counter when the index last read everything
 
     def refresh(self) -> int:
         """Index the events stored since the last refresh; returns how many were added."""
         with self._lock:
+            seen = self._changes.counter()
+            if seen is not None and seen == self._seen:
+                return 0  # nothing committed since the last refresh read all there was
             added = 0
             while True:
                 batch = self._read(self.graph.last_pk)
@@ -75,7 +81,11 @@ class TraceIndex:
                         # long-lived objects on every collection (pauses of 100 ms and more in traces).
                         self.snapshot()
                         gc.freeze()
+                    self._seen = seen
                     return added
+
+    def close(self) -> None:
+        self._changes.close()
 
     def as_of(self) -> AsOf:
         """Bring the index up to date and return what it holds now (`AsOf`), taken under the lock in one
@@ -175,3 +185,32 @@ class TraceIndex:
         if cached - self._frozen_at >= _FREEZE_EVERY:
             gc.freeze()
             self._frozen_at = cached
+
+
+class _Changes:
+    """SQLite's count of commits by other connections (`PRAGMA data_version`, microseconds), read on a
+    connection of its own, so a trace skips the query for new events when nothing was committed since
+    the last one (a tenth of a millisecond of a two-millisecond trace). None elsewhere: always query."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._conn: Any = None
+        self.usable = engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
+
+    def counter(self) -> int | None:
+        if not self.usable:
+            return None
+        try:
+            if self._conn is None:
+                self._conn = self.engine.raw_connection()
+                self._conn.detach()  # its own for good: not handed back to the pool
+            return int(self._conn.cursor().execute("PRAGMA data_version").fetchone()[0])
+        except Exception:  # a broken connection: query every time instead, which reports the error
+            self.close()
+            self.usable = False
+            return None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
