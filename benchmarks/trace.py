@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import platform
 import random
 import socket
 import sqlite3
@@ -303,13 +302,18 @@ def recall_timing(client: _Client, root: str) -> str:
 
 
 def record(path: Path, rows: list[str], recall_line: str | None) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    """Append the rows (and the recall line) at the end of the Trace section of `path`."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
     if SECTION not in text:
-        text += f"\n{SECTION}\n\n`python benchmarks/trace.py --events N --record docs/benchmarks.md` ({platform.python_version()})\n\n{TABLE}"
-    text = text.rstrip("\n") + "\n" + "\n".join(rows) + "\n"
-    if recall_line:
-        text += f"\n{recall_line}\n"
-    path.write_text(text)
+        text = (
+            text.rstrip("\n")
+            + f"\n\n{SECTION}\n\n`python benchmarks/trace.py --events N --record docs/benchmarks.md`\n\n{TABLE}"
+        )
+    start = text.index(SECTION)
+    end = text.find("\n## ", start + len(SECTION))
+    end = len(text) if end < 0 else end
+    added = "\n".join(rows) + "\n" + (f"\n{recall_line}\n" if recall_line else "")
+    path.write_text(text[:end].rstrip("\n") + "\n\n" + added + text[end:])
 
 
 if __name__ == "__main__":
