@@ -6,8 +6,9 @@
 1. `lotline.sim` writes N events of the two-plant history (bulk silo/tank lots feeding many batches) and
    `lotline import` stores them in a fresh SQLite database (not timed here; `--reuse` keeps a database
    of the same size from an earlier run).
-2. lotline: `lotline serve` runs on a free loopback port in its own process, as in production; the first
-   trace builds its index (the build time and the server's added resident memory are measured), then
+2. lotline: `lotline serve` runs on a free loopback port in its own process, as in production; it builds
+   its trace index as it starts, and the first trace waits for it (build time: from the port opening to
+   that first answer; memory: the server's resident memory then, less what it was at the port opening), then
    forward and backward traces run through HTTP (one keep-alive connection, key with the `trace` scope)
    from random roots (lots, serials, pallets) and from the heaviest lots (the most-consumed bulk
    ingredients). The latency is the client's: request sent to response body read.

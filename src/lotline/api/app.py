@@ -33,11 +33,14 @@ from lotline.ui import install as _install_ui
 
 def _lifespan(engine: Engine) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """While the app serves, SQLite's WAL is checkpointed in the background, never inside a request's
-    commit (lotline.store.checkpoint)."""
+    commit (lotline.store.checkpoint); with `Settings.warm_trace_index` the trace index is built in the
+    background as it starts."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         release = checkpoint.hold(engine)
+        if app.state.settings.warm_trace_index:
+            trace.warm(app)
         try:
             yield
         finally:
@@ -140,4 +143,5 @@ def _error_handlers(app: FastAPI) -> None:
 def serve(engine: Engine, host: str, port: int, **kwargs: Any) -> None:
     import uvicorn
 
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="info", **kwargs)
+    app = create_app(engine, Settings(warm_trace_index=True))
+    uvicorn.run(app, host=host, port=port, log_level="info", **kwargs)

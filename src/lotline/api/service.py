@@ -27,6 +27,7 @@ import uvicorn
 from sqlalchemy import Engine
 
 from lotline.api.app import create_app
+from lotline.api.settings import Settings
 from lotline.config import Configuration
 from lotline.connectors.base import Source
 from lotline.connectors.wrappers.deadletter import describe
@@ -114,7 +115,7 @@ class Service:
             db_url = engine.url.render_as_string(hide_password=False)
             self.outbound = Outbound(engine, routes, db_url=db_url)
         self.runtime = Runtime(self.runner, self.sources, self.outbound)
-        self.app = create_app(engine)
+        self.app = create_app(engine, Settings(warm_trace_index=True))
         self.app.state.runtime = self.runtime
         self.server = _Server(uvicorn.Config(self.app, host=host, port=port, log_level=log_level), self)
         self._stop: asyncio.Event | None = None

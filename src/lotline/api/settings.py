@@ -22,3 +22,6 @@ class Settings:
     capture_file_size_limit: int = field(
         default_factory=lambda: _env_int("LOTLINE_CAPTURE_FILE_SIZE_LIMIT", 20 * 1024 * 1024)
     )
+    # Build the trace index in the background as the app starts (`lotline serve` does; tests and embedded
+    # apps build it on the first trace)
+    warm_trace_index: bool = False

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, Query, Request
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -21,11 +25,42 @@ BAD_REQUEST = "https://lotline.dev/problems/bad-request"
 NOT_FOUND = "https://lotline.dev/problems/not-found"
 
 
-def trace_index(request: Request) -> TraceIndex:
-    index: TraceIndex | None = getattr(request.app.state, "trace_index", None)
+_making = threading.Lock()
+log = logging.getLogger("lotline.trace")
+
+
+def index_of(app: Starlette) -> TraceIndex:
+    """The app's one trace index (`app.state.trace_index`: traces, recalls, the UI), made on first use."""
+    index: TraceIndex | None = getattr(app.state, "trace_index", None)
     if index is None:
-        index = request.app.state.trace_index = TraceIndex(request.app.state.engine)
+        with _making:  # the start-up warm-up and a first request may ask at the same time
+            index = getattr(app.state, "trace_index", None)
+            if index is None:
+                index = app.state.trace_index = TraceIndex(app.state.engine)
     return index
+
+
+def trace_index(request: Request) -> TraceIndex:
+    return index_of(request.app)
+
+
+def warm(app: Starlette) -> threading.Thread:
+    """Build the trace index in the background now (a minute or more at a million events), so the first
+    trace after the server starts does not wait for all of it. Traces meanwhile wait for the build."""
+
+    def build() -> None:
+        started = time.perf_counter()
+        log.info("trace index: building from the stored events in the background")
+        try:
+            added = index_of(app).refresh()
+        except Exception:  # the first trace tries again and reports what fails
+            log.exception("trace index: the background build failed; traces will build it on demand")
+            return
+        log.info("trace index: ready, %d events in %.1f s", added, time.perf_counter() - started)
+
+    thread = threading.Thread(target=build, name="lotline-trace-index", daemon=True)
+    thread.start()
+    return thread
 
 
 @router.get(

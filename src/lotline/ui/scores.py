@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from lotline.api.trace import index_of
 from lotline.epcis.timefmt import now_micros
 from lotline.store.schema import events
 from lotline.trace.completeness import CompletenessReport, check
@@ -67,10 +68,7 @@ def _compute(app: FastAPI, scores: Scores) -> None:
 
 def trace_index_of(app: FastAPI) -> TraceIndex:
     """The app's trace index (the one the API's traces use: `app.state.trace_index`)."""
-    index: TraceIndex | None = getattr(app.state, "trace_index", None)
-    if index is None:
-        index = app.state.trace_index = TraceIndex(app.state.engine)
-    return index
+    return index_of(app)
 
 
 def latest(app: FastAPI, wait: float = _WAIT_SECONDS) -> tuple[CompletenessReport | None, Scores]:

@@ -1,0 +1,39 @@
+"""`lotline serve` builds the trace index in the background as it starts, so the first trace after a
+restart does not wait for the whole build."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from lotline.api.app import create_app
+from lotline.api.settings import Settings
+from lotline.store.engine import open_engine
+from tests.trace.builders import RAW, SUPPLIER, at, index_of, receive, serial, transform
+
+
+def test_the_index_is_built_at_start_up_without_a_trace(tmp_path: Path) -> None:
+    engine: sa.Engine = open_engine(f"sqlite:///{tmp_path / 'lotline.db'}")
+    index_of(engine, receive([RAW], SUPPLIER, at(1)), transform([RAW], [serial("000030", 1)], at(2)))
+    app = create_app(engine, Settings(warm_trace_index=True))
+    with TestClient(app):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            index = getattr(app.state, "trace_index", None)
+            if index is not None and index.graph.last_pk == 2:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the trace index was not built in the background")
+    engine.dispose()
+
+
+def test_apps_made_for_embedding_build_the_index_on_the_first_trace(tmp_path: Path) -> None:
+    engine = open_engine(f"sqlite:///{tmp_path / 'lotline.db'}")
+    with TestClient(create_app(engine)) as client:
+        client.get("/health")
+        assert getattr(client.app.state, "trace_index", None) is None  # type: ignore[attr-defined]
+    engine.dispose()
