@@ -63,6 +63,8 @@ def serve(
 ) -> None:
     """Serve the EPCIS 2.0 REST API (at /epcis), lotline's API (at /api/v1) and /health; with --config,
     also read the configured connectors and store their events (SIGINT/SIGTERM stop it gracefully).
+    The trace index is built in the background as the server starts (about a minute per million events;
+    traces that come sooner wait for it).
 
     Example: lotline serve --config examples/two-line-plant/lotline.yaml
     """
