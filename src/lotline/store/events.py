@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, select
 
 from lotline.pipeline.prepare import EventRow, PreparedEvent
 from lotline.store.engine import writer
-from lotline.store.schema import events
+from lotline.store.schema import EVENT_ID_IN_SQL, event_id_in, events
 
 _CHUNK = 500  # bound on IN (...) lists
 
@@ -194,12 +194,17 @@ def classify(
 
 # The duplicate probes run once per batch of thousands of events: plain SQL through the driver, since
 # compiling an expanding IN per chunk costs SQLAlchemy more than the lookups cost the database.
-def _in_chunks(conn: Connection, sql: str, values: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+def _in_chunks(
+    conn: Connection, sql: str, values: Sequence[str], *, twice: bool = False
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of `sql` for `values` in chunks, `{marks}` standing for a chunk's placeholders (`twice`: the
+    SQL names the list two times)."""
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     unique = list(dict.fromkeys(values))
     for start in range(0, len(unique), _CHUNK):
-        chunk = unique[start : start + _CHUNK]
-        yield from conn.exec_driver_sql(sql.format(marks=", ".join([mark] * len(chunk))), tuple(chunk))
+        chunk = tuple(unique[start : start + _CHUNK])
+        sql_chunk = sql.format(marks=", ".join([mark] * len(chunk)))
+        yield from conn.exec_driver_sql(sql_chunk, chunk + chunk if twice else chunk)
 
 
 def _existing_hashes(conn: Connection, hashes: Sequence[str]) -> set[tuple[str, bool]]:
@@ -211,8 +216,8 @@ def _existing_hashes(conn: Connection, hashes: Sequence[str]) -> set[tuple[str, 
 def _existing_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:
     """eventIDs already claimed by an original (not error-declaration) event."""
     false = "0" if conn.dialect.name == "sqlite" else "false"
-    sql = f"SELECT event_id FROM events WHERE event_id IN ({{marks}}) AND error_declared = {false}"
-    return {row[0] for row in _in_chunks(conn, sql, event_ids)}
+    sql = f"SELECT event_id FROM events WHERE {EVENT_ID_IN_SQL} AND error_declared = {false}"
+    return {row[0] for row in _in_chunks(conn, sql, event_ids, twice=True)}
 
 
 EVENT_COLUMNS = (
@@ -320,7 +325,7 @@ def get_event(engine: Engine, event_id: str) -> dict[str, Any] | None:
     """The event with this eventID (the original, if an error declaration repeats the id)."""
     stmt = (
         select(events.c.body)
-        .where(events.c.event_id == event_id)
+        .where(event_id_in([event_id]))
         .order_by(events.c.error_declared, events.c.id)
         .limit(1)
     )

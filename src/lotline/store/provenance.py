@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from lotline.epcis.timefmt import format_time
+from lotline.store.schema import event_id_in
 from lotline.store.schema import events as t
 
 __all__ = ["event_provenance"]
@@ -31,7 +32,7 @@ _COLUMNS = (
 
 def event_provenance(engine: Engine, event_id: str) -> list[dict[str, Any]]:
     """One entry per stored event with this eventID (the original first, then error declarations)."""
-    stmt = select(*_COLUMNS).where(t.c.event_id == event_id).order_by(t.c.error_declared, t.c.id)
+    stmt = select(*_COLUMNS).where(event_id_in([event_id])).order_by(t.c.error_declared, t.c.id)
     with engine.connect() as conn:
         rows = conn.execute(stmt).mappings().all()
     return [

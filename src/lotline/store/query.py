@@ -22,7 +22,7 @@ from lotline.epcis.timefmt import parse_time
 from lotline.epcis.vocab import short_cbv
 from lotline.errors import IdentifierError, QueryError
 from lotline.store import schema as s
-from lotline.store.schema import event_epcs, event_refs, events
+from lotline.store.schema import event_epcs, event_id_in, event_refs, events
 
 EVENT_TYPES = frozenset(
     {"ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent"}
@@ -55,7 +55,6 @@ _EQ_COLUMNS: dict[str, tuple[Any, Callable[[str], str]]] = {
     "EQ_bizLocation": (events.c.biz_location, identity_key),
     "WD_bizLocation": (events.c.biz_location, identity_key),
     "EQ_transformationID": (events.c.transformation_id, str),
-    "EQ_eventID": (events.c.event_id, str),
 }
 _REF_PREFIXES = {
     "EQ_bizTransaction_": (s.REF_BIZ_TRANSACTION, "bizTransactionType"),
@@ -73,6 +72,7 @@ KNOWN_PARAMS = frozenset(
         *_MATCH_ROLES,
         *_TIME_PARAMS,
         *_EQ_COLUMNS,
+        "EQ_eventID",
         *_CONTROL,
     }
 )
@@ -150,6 +150,8 @@ def _apply(query: EventQuery, name: str, values: list[str], raw: list[str]) -> N
         if unknown:
             raise QueryError(f"EQ_action: {unknown[0]!r} is not an action; use ADD, OBSERVE or DELETE")
         query.conditions.append(events.c.action.in_(values))
+    elif name == "EQ_eventID":
+        query.conditions.append(event_id_in(list(values)))
     elif name in _EQ_COLUMNS:
         column, normalise = _EQ_COLUMNS[name]
         query.conditions.append(column.in_([normalise(v) for v in values]))

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from lotline.errors import IdentifierError, QueryError
 from lotline.store.query import EVENT_TYPES, QueryTooLarge, parse_query, run_query
-from lotline.store.schema import events
+from lotline.store.schema import event_id_in, events
 from lotline.ui.metrics import plant_of
 from lotline.ui.render import micros, need, page
 
@@ -96,10 +96,7 @@ async def events_page(request: Request) -> Response:
 
 def _stored(request: Request, event_id: str) -> dict[str, Any] | None:
     stmt = (
-        select(events)
-        .where(events.c.event_id == event_id)
-        .order_by(events.c.error_declared, events.c.id)
-        .limit(2)
+        select(events).where(event_id_in([event_id])).order_by(events.c.error_declared, events.c.id).limit(2)
     )
     with request.app.state.engine.connect() as conn:
         rows = conn.execute(stmt).all()

@@ -16,7 +16,7 @@ from lotline.epcis.timefmt import parse_time
 from lotline.errors import IdentifierError, QueryError
 from lotline.pipeline.prepare import identifiers_of
 from lotline.store.query import parse_query, run_query
-from lotline.store.schema import events
+from lotline.store.schema import event_id_in, events
 from lotline.ui import graph
 from lotline.ui.orders import find_order
 from lotline.ui.render import need, page, script_json
@@ -37,12 +37,12 @@ def event_facts(engine: Engine, event_ids: Iterable[str], with_ids: set[str]) ->
     with engine.connect() as conn:
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            for row in conn.execute(select(*columns).where(events.c.event_id.in_(chunk))):
+            for row in conn.execute(select(*columns).where(event_id_in(chunk))):
                 facts.setdefault(row[0], graph.EventFacts(row[0], row[1], row[2], row[3]))
         bodies = sorted(with_ids)
         for start in range(0, len(bodies), _CHUNK):
             chunk = bodies[start : start + _CHUNK]
-            rows = conn.execute(select(events.c.event_id, events.c.body).where(events.c.event_id.in_(chunk)))
+            rows = conn.execute(select(events.c.event_id, events.c.body).where(event_id_in(chunk)))
             for event_id, body in rows:
                 keys = frozenset(key for _, key, _ in identifiers_of(orjson.loads(body)))
                 old = facts[event_id]
