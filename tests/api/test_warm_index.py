@@ -1,15 +1,17 @@
 """`lotline serve` builds the trace index in the background as it starts, so the first trace after a
-restart does not wait for the whole build."""
+restart does not wait for the whole build, and says so on the console."""
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from lotline.api.app import create_app
+from lotline.api.app import create_app, log_to_console
 from lotline.api.settings import Settings
 from lotline.store.engine import open_engine
 from tests.trace.builders import RAW, SUPPLIER, at, index_of, receive, serial, transform
@@ -37,3 +39,18 @@ def test_apps_made_for_embedding_build_the_index_on_the_first_trace(tmp_path: Pa
         client.get("/health")
         assert getattr(client.app.state, "trace_index", None) is None  # type: ignore[attr-defined]
     engine.dispose()
+
+
+def test_serve_shows_lotlines_own_messages_on_the_console(capsys: pytest.CaptureFixture[str]) -> None:
+    logger = logging.getLogger("lotline")
+    saved = logger.handlers[:], logger.level
+    logger.handlers.clear()
+    try:
+        log_to_console()
+        log_to_console()  # once is enough
+        assert len(logger.handlers) == 1
+        logging.getLogger("lotline.trace").info("trace index: ready, %s events in %.1f s", "1,000", 0.5)
+        assert "INFO:     trace index: ready, 1,000 events in 0.5 s" in capsys.readouterr().err
+    finally:
+        logger.handlers[:] = saved[0]
+        logger.setLevel(saved[1])

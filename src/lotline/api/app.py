@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -134,14 +135,27 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> Response:
-        import logging
-
         logging.getLogger("lotline.api").exception("unexpected error")
         return problem(500, IMPLEMENTATION, "Internal error", f"{type(exc).__name__}; see the server log")
+
+
+def log_to_console() -> None:
+    """Show lotline's own messages (the trace index build, the runner, connectors reconnecting) on stderr
+    at INFO, next to uvicorn's and in its format, unless the program configured the `lotline` logger."""
+    logger = logging.getLogger("lotline")
+    if logger.handlers:
+        return
+    from uvicorn.logging import DefaultFormatter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(DefaultFormatter("%(levelprefix)s %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def serve(engine: Engine, host: str, port: int, **kwargs: Any) -> None:
     import uvicorn
 
+    log_to_console()
     app = create_app(engine, Settings(warm_trace_index=True))
     uvicorn.run(app, host=host, port=port, log_level="info", **kwargs)

@@ -56,7 +56,7 @@ def warm(app: Starlette) -> threading.Thread:
         except Exception:  # the first trace tries again and reports what fails
             log.exception("trace index: the background build failed; traces will build it on demand")
             return
-        log.info("trace index: ready, %d events in %.1f s", added, time.perf_counter() - started)
+        log.info("trace index: ready, %s events in %.1f s", f"{added:,}", time.perf_counter() - started)
 
     thread = threading.Thread(target=build, name="lotline-trace-index", daemon=True)
     thread.start()

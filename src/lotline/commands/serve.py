@@ -17,6 +17,7 @@ from lotline.commands import err, open_db
 
 def serve_config(file: Path, db: str | None, host: str | None, port: int | None) -> None:
     """Load `file` (exit 1 with the located problems), open the database, serve until a signal."""
+    from lotline.api.app import log_to_console
     from lotline.api.service import Service
     from lotline.config import load_config
     from lotline.errors import ConfigError
@@ -29,6 +30,7 @@ def serve_config(file: Path, db: str | None, host: str | None, port: int | None)
         err.print(f"{len(exc.problems)} problem(s) in {escape(str(file))}; nothing was started")
         raise typer.Exit(1) from None
     server = config.model.server
+    log_to_console()
     engine = open_db(db or config.database_url)
     service = Service(
         config, engine, server.host if host is None else host, server.port if port is None else port
