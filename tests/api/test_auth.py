@@ -38,7 +38,11 @@ def test_unknown_or_malformed_keys_get_401(api: Api, header: str) -> None:
 def test_health_needs_no_key(api: Api) -> None:
     response = api.client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "trace_index": {"state": "not built", "events": 0},  # built by the first trace
+    }
 
 
 def test_a_query_only_key_cannot_capture(api: Api) -> None:

@@ -21,22 +21,24 @@ def test_the_index_is_built_at_start_up_without_a_trace(tmp_path: Path) -> None:
     engine: sa.Engine = open_engine(f"sqlite:///{tmp_path / 'lotline.db'}")
     index_of(engine, receive([RAW], SUPPLIER, at(1)), transform([RAW], [serial("000030", 1)], at(2)))
     app = create_app(engine, Settings(warm_trace_index=True))
-    with TestClient(app):
+    with TestClient(app) as client:
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            index = getattr(app.state, "trace_index", None)
-            if index is not None and index.graph.last_pk == 2:
+        while time.monotonic() < deadline:  # no trace asked for: the start-up build alone
+            health = client.get("/health").json()
+            if health["trace_index"]["state"] == "ready":
                 break
+            assert health["trace_index"]["state"] == "building"
             time.sleep(0.05)
         else:
             raise AssertionError("the trace index was not built in the background")
+        assert health == {"status": "ok", "database": "ok", "trace_index": {"state": "ready", "events": 2}}
     engine.dispose()
 
 
 def test_apps_made_for_embedding_build_the_index_on_the_first_trace(tmp_path: Path) -> None:
     engine = open_engine(f"sqlite:///{tmp_path / 'lotline.db'}")
     with TestClient(create_app(engine)) as client:
-        client.get("/health")
+        assert client.get("/health").json()["trace_index"] == {"state": "not built", "events": 0}
         assert getattr(client.app.state, "trace_index", None) is None  # type: ignore[attr-defined]
     engine.dispose()
 

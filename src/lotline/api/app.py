@@ -83,16 +83,20 @@ async def health(request: Request) -> Response:
         await run_in_threadpool(_ping, engine)
     except Exception as exc:  # the database is down: not ready
         return problem(503, IMPLEMENTATION, "Not ready", f"the database is unreachable: {type(exc).__name__}")
+    index = trace.index_state(request.app)
     runtime = getattr(request.app.state, "runtime", None)  # set by `serve --config` (lotline.api.service)
     if runtime is None:
-        return Response(b'{"status":"ok","database":"ok"}', media_type="application/json")
+        body = {"status": "ok", "database": "ok", "trace_index": index}
+        return Response(orjson.dumps(body), media_type="application/json")
     ready, report = await runtime.health()
     degraded = any(not c["ok"] for c in report["connectors"].values()) or any(
         state == "open" for state in report.get("outbound", {}).get("routes", {}).values()
     )
     body = {"status": "degraded" if ready and degraded else "ok" if ready else "not ready", "database": "ok"}
     return Response(
-        orjson.dumps({**body, **report}), status_code=200 if ready else 503, media_type="application/json"
+        orjson.dumps({**body, "trace_index": index, **report}),
+        status_code=200 if ready else 503,
+        media_type="application/json",
     )
 
 

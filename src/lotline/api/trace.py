@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Query, Request
@@ -58,9 +58,22 @@ def warm(app: Starlette) -> threading.Thread:
             return
         log.info("trace index: ready, %s events in %.1f s", f"{added:,}", time.perf_counter() - started)
 
-    thread = threading.Thread(target=build, name="lotline-trace-index", daemon=True)
+    thread = app.state.trace_index_build = threading.Thread(
+        target=build, name="lotline-trace-index", daemon=True
+    )
     thread.start()
     return thread
+
+
+def index_state(app: Starlette) -> dict[str, Any]:
+    """For /health: `building` (at start-up, with the events indexed so far), `ready`, or `not built` (it is
+    built by the first trace); traces wait while it builds, nothing else does."""
+    index: TraceIndex | None = getattr(app.state, "trace_index", None)
+    build: threading.Thread | None = getattr(app.state, "trace_index_build", None)
+    if index is None:
+        return {"state": "building" if build is not None and build.is_alive() else "not built", "events": 0}
+    state = "building" if build is not None and build.is_alive() else "ready"
+    return {"state": state, "events": index.indexed}
 
 
 @router.get(

@@ -84,6 +84,11 @@ class TraceIndex:
                     self._seen = seen
                     return added
 
+    @property
+    def indexed(self) -> int:
+        """How many events the index holds (read without the lock: a progress figure while it builds)."""
+        return len(self.graph.events)
+
     def close(self) -> None:
         self._changes.close()
 
