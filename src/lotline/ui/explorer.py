@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from lotline.api.trace import index_of
 from lotline.epcis.timefmt import parse_time
 from lotline.errors import IdentifierError, QueryError
 from lotline.pipeline.prepare import identifiers_of
@@ -20,7 +21,6 @@ from lotline.store.schema import event_id_in, events
 from lotline.ui import graph
 from lotline.ui.orders import find_order
 from lotline.ui.render import need, page, script_json
-from lotline.ui.scores import trace_index_of
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 Direction = Literal["forward", "backward"]
@@ -62,7 +62,7 @@ def depth_of(text: str) -> int | None:
 def _trace(request: Request, direction: str, id_: str, depth: str, since: str, until: str) -> Any:
     max_depth = depth_of(depth)
     window = [parse_time(v) if v else None for v in (since, until)]
-    result = trace_index_of(request.app).trace(
+    result = index_of(request.app).trace(
         direction, id_, max_depth=max_depth, since=window[0], until=window[1]
     )
     if not result.found:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from lotline.api.trace import index_of
 from lotline.epcis.timefmt import now_micros
 from lotline.ui import dlq, metrics, scores
 from lotline.ui.render import need, page, script_json
@@ -68,7 +69,7 @@ def warm_up(app: FastAPI) -> threading.Thread:
         def run() -> None:
             try:
                 tally_of(app).refresh(app.state.engine, now_micros())
-                scores.trace_index_of(app).refresh()
+                index_of(app).refresh()
                 scores.latest(app, wait=0)
             except Exception:  # the pages do the same work on demand, and report what fails
                 logging.getLogger("lotline.ui").debug("warm-up failed", exc_info=True)

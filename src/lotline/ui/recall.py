@@ -12,10 +12,10 @@ from starlette.responses import Response
 
 from lotline.api.recall import MAX_IDS
 from lotline.api.recall import _spreadsheet as spreadsheet
+from lotline.api.trace import index_of
 from lotline.errors import IdentifierError
 from lotline.trace.recall import RecallReport, recall_impact
 from lotline.ui.render import need, page
-from lotline.ui.scores import trace_index_of
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -65,7 +65,7 @@ def customers(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _recall(request: Request, ids: list[str]) -> RecallReport:
-    return recall_impact(trace_index_of(request.app), ids)
+    return recall_impact(index_of(request.app), ids)
 
 
 @router.get("/recall")

@@ -20,7 +20,6 @@ from lotline.api.trace import index_of
 from lotline.epcis.timefmt import now_micros
 from lotline.store.schema import events
 from lotline.trace.completeness import CompletenessReport, check
-from lotline.trace.index import TraceIndex
 
 TREND_POINTS = 200
 _WAIT_SECONDS = 0.6
@@ -49,7 +48,7 @@ def _state(app: FastAPI) -> Scores:
 def _compute(app: FastAPI, scores: Scores) -> None:
     began = time.monotonic()
     try:
-        index = trace_index_of(app)
+        index = index_of(app)
         report: CompletenessReport = check(index)
         app.state.completeness = report  # shared with GET /api/v1/completeness
         point = {
@@ -64,11 +63,6 @@ def _compute(app: FastAPI, scores: Scores) -> None:
         scores.error = f"{type(exc).__name__}: {exc}"
     finally:
         scores.took = time.monotonic() - began
-
-
-def trace_index_of(app: FastAPI) -> TraceIndex:
-    """The app's trace index (the one the API's traces use: `app.state.trace_index`)."""
-    return index_of(app)
 
 
 def latest(app: FastAPI, wait: float = _WAIT_SECONDS) -> tuple[CompletenessReport | None, Scores]:
