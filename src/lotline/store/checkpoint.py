@@ -22,6 +22,8 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
+from lotline.store import engine as engines  # (it imports this module: its functions are read at call time)
+
 log = logging.getLogger("lotline.store")
 
 INTERVAL = 1.0  # seconds between checkpoints
@@ -60,7 +62,7 @@ def checkpoints_done(engine: Engine) -> int | None:
 
 def hold(engine: Engine, interval: float = INTERVAL) -> Callable[[], None]:
     """Checkpoint `engine`'s WAL in the background until the returned function is called."""
-    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+    if not engines.is_sqlite_file(engine):
         return lambda: None
     with _lock:
         checkpointer = _running.get(id(engine))

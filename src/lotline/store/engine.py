@@ -91,3 +91,8 @@ def _sqlite_engine(url: str) -> Engine:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def is_sqlite_file(engine: Engine) -> bool:
+    """A SQLite database in a file, which every connection shares (in memory, each has its own)."""
+    return is_sqlite(engine) and engine.url.database not in (None, "", ":memory:")

@@ -21,6 +21,7 @@ import orjson
 from sqlalchemy import Engine, select
 
 from lotline.pipeline.prepare import identifiers_of, references_of
+from lotline.store.engine import is_sqlite_file
 from lotline.store.schema import events
 from lotline.trace import sweep
 from lotline.trace.facts import Light
@@ -200,7 +201,7 @@ class _Changes:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._conn: Any = None
-        self.usable = engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
+        self.usable = is_sqlite_file(engine)
 
     def counter(self) -> int | None:
         if not self.usable:
