@@ -70,10 +70,11 @@ def index_state(app: Starlette) -> dict[str, Any]:
     built by the first trace); traces wait while it builds, nothing else does."""
     index: TraceIndex | None = getattr(app.state, "trace_index", None)
     build: threading.Thread | None = getattr(app.state, "trace_index_build", None)
+    if build is not None and build.is_alive():
+        return {"state": "building", "events": 0 if index is None else index.indexed}
     if index is None:
-        return {"state": "building" if build is not None and build.is_alive() else "not built", "events": 0}
-    state = "building" if build is not None and build.is_alive() else "ready"
-    return {"state": state, "events": index.indexed}
+        return {"state": "not built", "events": 0}
+    return {"state": "ready", "events": index.indexed}
 
 
 @router.get(
