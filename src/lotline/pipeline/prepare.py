@@ -32,7 +32,6 @@ _QTY_LISTS = (
     ("inputQuantityList", s.ROLE_INPUT_QTY),
     ("outputQuantityList", s.ROLE_OUTPUT_QTY),
 )
-_KNOWN = known_identity_key  # identifier -> its identity key, for the common identifiers met before
 _REF_LISTS = (
     ("bizTransactionList", "bizTransaction", s.REF_BIZ_TRANSACTION, "bizTransactionType"),
     ("sourceList", "source", s.REF_SOURCE, "sourceDestType"),
@@ -163,7 +162,7 @@ def identifiers_of(event: Mapping[str, Any]) -> list[tuple[str, str, str | None]
     """(role, identity key, form captured if different) of every identifier in an event's EPC fields;
     one named twice in the same field is indexed once."""
     found: dict[tuple[str, str], str] = {}
-    known = _KNOWN  # the identity keys the event hash has just worked out (the common case, inline)
+    known = known_identity_key  # the keys the event hash has just worked out (the common case, inline)
     for name, role in _EPC_LISTS:
         if epcs := event.get(name):
             for epc in epcs:
@@ -182,7 +181,7 @@ def references_of(event: Mapping[str, Any]) -> list[tuple[str, str, str, str | N
     """(kind, CBV type, identity key, form captured if different) of business transactions, sources and
     destinations."""
     found: dict[tuple[str, str, str], str] = {}
-    known = _KNOWN
+    known = known_identity_key
     for name, value_key, kind, vocab in _REF_LISTS:
         if refs := event.get(name):
             for ref in refs:
