@@ -24,8 +24,10 @@ from lotline.trace.completeness import CompletenessReport, check
 TREND_POINTS = 200
 _WAIT_SECONDS = 0.6
 # The check reads every event and holds the trace index while it runs, so on a busy store it runs at most
-# once a minute, and never more than a tenth of the time.
+# once a minute, and never more than a tenth of the time: the next may start CHECK_SHARE times as long
+# after the last started as the last took.
 MIN_INTERVAL_SECONDS = 60.0
+CHECK_SHARE = 10.0
 
 
 @dataclass
@@ -74,7 +76,7 @@ def latest(app: FastAPI, wait: float = _WAIT_SECONDS) -> tuple[CompletenessRepor
         last = conn.execute(select(func.max(events.c.id))).scalar() or 0
     stale = report is None or report.checked_up_to < last
     now = time.monotonic()
-    due = report is None or now - scores.started >= max(MIN_INTERVAL_SECONDS, 10 * scores.took)
+    due = report is None or now - scores.started >= max(MIN_INTERVAL_SECONDS, CHECK_SHARE * scores.took)
     with scores.lock:
         if stale and due and (scores.worker is None or not scores.worker.is_alive()):
             scores.started = now
