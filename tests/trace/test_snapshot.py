@@ -1,10 +1,18 @@
 """The array snapshot behind forward traces and backward receipts: what is captured after it is taken is
-seen at once, declarations silence what it holds, and bad data (containment cycles) cannot trap a walk."""
+seen at once, declarations silence what it holds, bad data (containment cycles) cannot trap a walk, and
+traces do not wait while it is retaken."""
 
 from __future__ import annotations
 
+import threading
+import time
+
+import pytest
 import sqlalchemy as sa
 
+from lotline.trace import snapshot
+from lotline.trace.graph import Graph
+from lotline.trace.snapshot import Snapshot, View
 from tests.trace.builders import (
     CUSTOMER_A,
     CUSTOMER_B,
@@ -72,3 +80,40 @@ def test_a_containment_cycle_does_not_trap_a_walk(engine: sa.Engine) -> None:
     assert ids(forward) == {S1, CASE, PALLET}
     assert party_ids(forward) == {CUSTOMER_A}
     assert party_ids(index.trace("backward", S1)) == {SUPPLIER}
+
+
+def test_traces_do_not_wait_for_a_retake_and_use_it_once_it_is_ready(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once enough changed, the snapshot is retaken on another thread (seconds at a million events):
+    traces meanwhile answer from the old one, caught up, and the next trace after the retake uses the new
+    one, caught up with what arrived while it was taken."""
+    monkeypatch.setattr(snapshot, "REBUILD_AFTER", 0)
+    index = index_of(engine, receive([RAW], SUPPLIER, at(1)), transform([RAW], [S1], at(2)))
+    assert ids(index.trace("forward", RAW)) == {S1}
+    first = index.snapshot()
+    release, started = threading.Event(), threading.Event()
+    take = Snapshot.take
+
+    def slow_take(graph: Graph, view: View | None = None) -> Snapshot:
+        started.set()
+        assert release.wait(30), "the test never released the retake"
+        return take(graph, view)
+
+    monkeypatch.setattr(Snapshot, "take", slow_take)
+    index_of(engine, pack(CASE, [S1], at(3)))
+    assert ids(index.trace("forward", RAW)) == {S1, CASE}  # starts the retake, and does not wait for it
+    assert started.wait(30)
+    index_of(engine, ship([CASE], CUSTOMER_A, at(4)))
+    result = index.trace("forward", RAW)  # the retake still runs: the old snapshot answers
+    assert (ids(result), party_ids(result)) == ({S1, CASE}, {CUSTOMER_A})
+    assert index.snapshot() is first
+    release.set()
+    deadline = time.monotonic() + 30
+    while index.snapshot() is first and time.monotonic() < deadline:
+        time.sleep(0.01)
+    retaken = index.snapshot()
+    assert retaken is not first
+    index_of(engine, transform([RAW], [S2], at(5)))
+    result = index.trace("forward", RAW)
+    assert (ids(result), party_ids(result)) == ({S1, S2, CASE}, {CUSTOMER_A})

@@ -13,7 +13,9 @@ and reads the graph through it, seeing exactly the events up to that one while r
 from __future__ import annotations
 
 import gc
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +28,7 @@ from lotline.store.schema import events
 from lotline.trace import sweep
 from lotline.trace.facts import Light
 from lotline.trace.graph import Graph
-from lotline.trace.snapshot import Snapshot
+from lotline.trace.snapshot import Snapshot, View
 from lotline.trace.traverse import TraceResult, backward
 
 _READ_BATCH = 20_000
@@ -60,6 +62,10 @@ class TraceIndex:
         self._strings: dict[str, str] = {}
         self._frozen_at = 0  # size of the graph's span cache at the last freeze
         self._snapshot: Snapshot | None = None
+        # a retake of the snapshot in the background: the thread while it runs, and what it made until installed
+        self._retaking = False
+        self._retaken: Snapshot | None = None
+        self.start_retake: Callable[[Callable[[], None]], None] = _in_thread
         self._changes = _Changes(engine)
         self._seen: int | None = None  # the change counter when the index last read everything
 
@@ -171,15 +177,38 @@ class TraceIndex:
         return sweep.forward(self.graph, snap, root, max_depth=max_depth, since=since, until=until)
 
     def snapshot(self) -> Snapshot:
-        """The forward snapshot, caught up with the graph, or retaken if too much changed since it was taken
-        (the caller holds the lock)."""
+        """The forward snapshot, caught up with the graph (the caller holds the lock).
+
+        The first is taken here. Once too much changed since one was taken, a new one is taken in the
+        background from a `View` of the graph as of now (seconds at a million events, which traces would
+        otherwise wait for under the lock), and the stale one, caught up, serves until the new one is ready
+        and installed here, caught up in turn with what arrived while it was taken."""
+        fresh = self._retaken
+        if fresh is not None:
+            self._retaken = None
+            self._snapshot = fresh
+            gc.freeze()
         snap = self._snapshot
-        if snap is not None:
-            snap.catch_up(self.graph)
-        if snap is None or snap.stale:
+        if snap is None:
             snap = self._snapshot = Snapshot.take(self.graph)
             gc.freeze()
+            return snap
+        snap.catch_up(self.graph)
+        if snap.stale and not self._retaking:
+            self._retake(View.of(self.graph))
         return snap
+
+    def _retake(self, view: View) -> None:
+        def run() -> None:
+            try:
+                self._retaken = Snapshot.take(self.graph, view)
+            except Exception:  # the stale snapshot keeps serving (correctly, more slowly); tried again later
+                logging.getLogger("lotline.trace").exception("retaking the trace snapshot failed")
+            finally:
+                self._retaking = False
+
+        self._retaking = True
+        self.start_retake(run)
 
     def _freeze_caches(self) -> None:
         """Traces fill the graph's containment caches (hundreds of thousands of long-lived objects at 1M
@@ -191,6 +220,10 @@ class TraceIndex:
         if cached - self._frozen_at >= _FREEZE_EVERY:
             gc.freeze()
             self._frozen_at = cached
+
+
+def _in_thread(work: Callable[[], None]) -> None:
+    threading.Thread(target=work, name="lotline-trace-snapshot", daemon=True).start()
 
 
 class _Changes:

@@ -16,14 +16,16 @@ time, so a trace always sees every event; once enough has changed, the snapshot 
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from lotline.store import schema as s
-from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES
+from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, Light
 from lotline.trace.graph import Graph, kind_of
 
 Ints = npt.NDArray[np.int64]
@@ -64,6 +66,50 @@ def _resident(size: int, dtype: type[np.generic]) -> npt.NDArray[Any]:
     zeros = np.empty(size, dtype=dtype)
     zeros.fill(0)
     return zeros
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What `Snapshot.take` reads of a graph, fixed at one moment: the newest event and how much of the
+    journal, how many nodes, the declarations and containers, and the top-level entries of the dicts it
+    walks. Taking it copies a few lists and sets (milliseconds at a million events, under the index's lock);
+    a take from it then reads exactly the graph as of that moment, on another thread, while the graph goes
+    on growing: `Graph.add` only appends (events with larger pks, list entries naming them, new keys and
+    nodes) and never rewrites what was there."""
+
+    last: int
+    journal: int
+    nodes: int
+    declared: frozenset[str]
+    parents: frozenset[int]
+    groups: list[tuple[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]]]
+    aggregated: list[int]
+    shipments: list[tuple[int, list[int]]]
+    receipts: list[tuple[int, list[int]]]
+
+    @classmethod
+    def of(cls, graph: Graph) -> View:
+        return cls(
+            last=graph.last_pk,
+            journal=len(graph.added),
+            nodes=len(graph.keys),
+            declared=frozenset(graph.declared),
+            parents=frozenset(graph.is_parent),
+            groups=list(graph.groups.items()),
+            aggregated=list(graph.aggregations),
+            shipments=list(graph.shipments.items()),
+            receipts=list(graph.receipts.items()),
+        )
+
+    def live(self, graph: Graph) -> Callable[[int], Light | None]:
+        """`Graph.live` as of the view: events after it do not exist, nor declarations made after it."""
+        events, last, declared = graph.events, self.last, self.declared
+
+        def live(pk: int) -> Light | None:
+            event = events.get(pk) if pk <= last else None
+            return None if event is None or event.event_id in declared else event
+
+        return live
 
 
 @dataclass
@@ -136,25 +182,29 @@ class Snapshot:
         self.new_parents: set[int] = set()  # snapshot nodes that first held something after it was taken
 
     @classmethod
-    def take(cls, graph: Graph) -> Snapshot:
-        """Copy the graph's forward genealogy into arrays (seconds at a million events)."""
-        last = graph.last_pk
-        nodes = len(graph.keys)
+    def take(cls, graph: Graph, view: View | None = None) -> Snapshot:
+        """Copy the graph's forward genealogy into arrays (seconds at a million events): the graph as it is
+        now, or as it was when `view` was taken (then safe on another thread while the graph grows)."""
+        view = View.of(graph) if view is None else view
+        last, nodes = view.last, view.nodes
         time = np.zeros(last + 1, dtype=np.int64)
         live = np.zeros(last + 1, dtype=np.bool_)
-        declared = set(graph.declared)
+        declared = set(view.declared)
         event_ids = [""] * (last + 1)
-        for pk, event in graph.events.items():
+        events = graph.events
+        for pk in islice(graph.added, view.journal):
+            event = events[pk]
             time[pk] = event.time
             live[pk] = event.event_id not in declared
             event_ids[pk] = event.event_id
-        parents = graph.is_parent
+        parents = view.parents
+        keys = graph.keys[:nodes]
         kind = np.fromiter(
-            (_KIND_CODE[kind_of(key, n in parents)] for n, key in enumerate(graph.keys)),
+            (_KIND_CODE[kind_of(key, n in parents)] for n, key in enumerate(keys)),
             dtype=np.int8,
             count=nodes,
         )
-        displayed = [raw or key for raw, key in zip(graph.raws, graph.keys, strict=True)]
+        displayed = [raw or key for raw, key in zip(graph.raws[:nodes], keys, strict=True)]
         rank = np.empty(nodes, dtype=np.int64)
         rank[sorted(range(nodes), key=displayed.__getitem__)] = np.arange(nodes, dtype=np.int64)
         shown = np.empty(nodes, dtype=object)
@@ -162,27 +212,30 @@ class Snapshot:
         groups: dict[str, int] = {}
         # flat int64 buffers, not lists: millions of int objects would stay in the allocator's arenas
         cons, out = array("q"), array("q")
-        for gi, (group, (inputs, outputs)) in enumerate(graph.groups.items()):
+        for gi, (group, (inputs, outputs)) in enumerate(view.groups):
             groups[group] = gi
             for n, pk in inputs:
-                cons.extend((n, gi, pk))
+                if pk <= last:
+                    cons.extend((n, gi, pk))
             for n, pk in outputs:
-                out.extend((gi, n, pk))
+                if pk <= last:
+                    out.extend((gi, n, pk))
         c = np.frombuffer(cons, dtype=np.int64).reshape(-1, 3)
         cons_ptr, (cons_group, cons_pk) = csr(c[:, 0], nodes, c[:, 1], c[:, 2])
         o = np.frombuffer(out, dtype=np.int64).reshape(-1, 3)
         out_ptr, (out_node, out_pk) = csr(o[:, 0], len(groups), o[:, 1], o[:, 2])
         spans = array("q")
-        for parent in graph.aggregations:
-            for span in graph.replay(parent, graph.live):  # (graph.spans would cache them all)
+        as_of = view.live(graph)
+        for parent in view.aggregated:
+            for span in graph.replay(parent, as_of):  # (graph.spans would cache them all)
                 spans.extend((span.child, span.parent, span.start, span.end, span.opened))
         sp = np.frombuffer(spans, dtype=np.int64).reshape(-1, 5)
         cont_ptr, (cont_span,) = csr(sp[:, 0], nodes, np.arange(len(sp), dtype=np.int64))
         party_ids: dict[str, int] = {}
         ship_ptr, ship_pk, dest_ptr, dest_party = _movements(
-            graph, graph.shipments, s.REF_DESTINATION, party_ids
+            graph, view, view.shipments, s.REF_DESTINATION, party_ids
         )
-        recv_ptr, recv_pk, src_ptr, src_party = _movements(graph, graph.receipts, s.REF_SOURCE, party_ids)
+        recv_ptr, recv_pk, src_ptr, src_party = _movements(graph, view, view.receipts, s.REF_SOURCE, party_ids)
         return cls(
             last_pk=last,
             nodes=nodes,
@@ -214,7 +267,7 @@ class Snapshot:
             src_ptr=src_ptr,
             src_party=src_party,
             party_names=list(party_ids),
-            journal=len(graph.added),
+            journal=view.journal,
             declared=declared,
         )
 
@@ -331,21 +384,23 @@ class Snapshot:
 
 
 def _movements(
-    graph: Graph, moved: dict[int, list[int]], kind: str, party_ids: dict[str, int]
+    graph: Graph, view: View, moved: list[tuple[int, list[int]]], kind: str, party_ids: dict[str, int]
 ) -> tuple[Ints, Ints, Ints, Ints]:
     """Shipments or receipts as arrays: node -> event pks (CSR), and event pk -> its destination or source
     parties (CSR of indexes into `party_ids`, which grows)."""
     pairs = array("q")
-    for n, events in moved.items():
+    last = view.last
+    for n, events in moved:
         for pk in events:
-            pairs.extend((n, pk))
+            if pk <= last:
+                pairs.extend((n, pk))
     mv = np.frombuffer(pairs, dtype=np.int64).reshape(-1, 2)
-    by_node, (pks,) = csr(mv[:, 0], len(graph.keys), mv[:, 1])
+    by_node, (pks,) = csr(mv[:, 0], view.nodes, mv[:, 1])
     named = [
         (pk, party_ids.setdefault(party, len(party_ids)))
         for pk in np.unique(mv[:, 1]).tolist()
         for _, party in graph.events[pk].parties(kind)
     ]
     pp = np.array(named, dtype=np.int64).reshape(-1, 2)
-    by_event, (parties,) = csr(pp[:, 0], graph.last_pk + 1, pp[:, 1])
+    by_event, (parties,) = csr(pp[:, 0], last + 1, pp[:, 1])
     return by_node, pks, by_event, parties
