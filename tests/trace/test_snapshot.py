@@ -4,15 +4,18 @@ traces do not wait while it is retaken."""
 
 from __future__ import annotations
 
+import random
 import threading
 import time
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 import sqlalchemy as sa
 
 from lotline.trace import snapshot
 from lotline.trace.graph import Graph
-from lotline.trace.snapshot import Snapshot, View
+from lotline.trace.snapshot import Snapshot, View, _rank
 from tests.trace.builders import (
     CUSTOMER_A,
     CUSTOMER_B,
@@ -95,10 +98,10 @@ def test_traces_do_not_wait_for_a_retake_and_use_it_once_it_is_ready(
     release, started = threading.Event(), threading.Event()
     take = Snapshot.take
 
-    def slow_take(graph: Graph, view: View | None = None) -> Snapshot:
+    def slow_take(graph: Graph, view: View | None = None, previous: Snapshot | None = None) -> Snapshot:
         started.set()
         assert release.wait(30), "the test never released the retake"
-        return take(graph, view)
+        return take(graph, view, previous)
 
     monkeypatch.setattr(Snapshot, "take", slow_take)
     index_of(engine, pack(CASE, [S1], at(3)))
@@ -117,3 +120,15 @@ def test_traces_do_not_wait_for_a_retake_and_use_it_once_it_is_ready(
     index_of(engine, transform([RAW], [S2], at(5)))
     result = index.trace("forward", RAW)
     assert (ids(result), party_ids(result)) == ({S1, S2, CASE}, {CUSTOMER_A})
+
+
+def test_a_retake_orders_identifiers_as_sorting_them_all_again_would() -> None:
+    """Results are sorted by identifier through the snapshot's rank; a retake merges the identifiers new
+    since the previous snapshot into its order instead of sorting them all again."""
+    rng = random.Random(7)
+    displayed = [f"urn:epc:id:sgtin:0614141.{rng.randrange(10**6):06d}.{i}" for i in range(500)]
+    for held in (0, 1, 120, 499, 500):
+        previous = cast(Snapshot, SimpleNamespace(nodes=held, rank=_rank(displayed[:held], None)))
+        assert _rank(displayed, previous).tolist() == _rank(displayed, None).tolist()
+    ordered = sorted(range(len(displayed)), key=displayed.__getitem__)
+    assert _rank(displayed, None)[ordered].tolist() == list(range(len(displayed)))

@@ -199,9 +199,11 @@ class TraceIndex:
         return snap
 
     def _retake(self, view: View) -> None:
+        previous = self._snapshot
+
         def run() -> None:
             try:
-                self._retaken = Snapshot.take(self.graph, view)
+                self._retaken = Snapshot.take(self.graph, view, previous)
             except Exception:  # the stale snapshot keeps serving (correctly, more slowly); tried again later
                 logging.getLogger("lotline.trace").exception("retaking the trace snapshot failed")
             finally:

@@ -16,6 +16,7 @@ time, so a trace always sees every event; once enough has changed, the snapshot 
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
@@ -82,10 +83,10 @@ class View:
     nodes: int
     declared: frozenset[str]
     parents: frozenset[int]
-    groups: list[tuple[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]]]
-    aggregated: list[int]
-    shipments: list[tuple[int, list[int]]]
-    receipts: list[tuple[int, list[int]]]
+    groups: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]]
+    aggregated: dict[int, list[int]]
+    shipments: dict[int, list[int]]
+    receipts: dict[int, list[int]]
 
     @classmethod
     def of(cls, graph: Graph) -> View:
@@ -95,10 +96,12 @@ class View:
             nodes=len(graph.keys),
             declared=frozenset(graph.declared),
             parents=frozenset(graph.is_parent),
-            groups=list(graph.groups.items()),
-            aggregated=list(graph.aggregations),
-            shipments=list(graph.shipments.items()),
-            receipts=list(graph.receipts.items()),
+            # copies of the dicts, not lists of their items: a copy makes no new objects (millions of
+            # tuples would cost a collection of the garbage collector, hundreds of ms under the lock)
+            groups=dict(graph.groups),
+            aggregated=dict(graph.aggregations),
+            shipments=dict(graph.shipments),
+            receipts=dict(graph.receipts),
         )
 
     def live(self, graph: Graph) -> Callable[[int], Light | None]:
@@ -182,9 +185,10 @@ class Snapshot:
         self.new_parents: set[int] = set()  # snapshot nodes that first held something after it was taken
 
     @classmethod
-    def take(cls, graph: Graph, view: View | None = None) -> Snapshot:
+    def take(cls, graph: Graph, view: View | None = None, previous: Snapshot | None = None) -> Snapshot:
         """Copy the graph's forward genealogy into arrays (seconds at a million events): the graph as it is
-        now, or as it was when `view` was taken (then safe on another thread while the graph grows)."""
+        now, or as it was when `view` was taken (then safe on another thread while the graph grows).
+        `previous`, an earlier snapshot of the same graph, saves sorting again the identifiers it held."""
         view = View.of(graph) if view is None else view
         last, nodes = view.last, view.nodes
         time = np.zeros(last + 1, dtype=np.int64)
@@ -205,14 +209,13 @@ class Snapshot:
             count=nodes,
         )
         displayed = [raw or key for raw, key in zip(graph.raws[:nodes], keys, strict=True)]
-        rank = np.empty(nodes, dtype=np.int64)
-        rank[sorted(range(nodes), key=displayed.__getitem__)] = np.arange(nodes, dtype=np.int64)
+        rank = _rank(displayed, previous)
         shown = np.empty(nodes, dtype=object)
         shown[:] = displayed
         groups: dict[str, int] = {}
         # flat int64 buffers, not lists: millions of int objects would stay in the allocator's arenas
         cons, out = array("q"), array("q")
-        for gi, (group, (inputs, outputs)) in enumerate(view.groups):
+        for gi, (group, (inputs, outputs)) in enumerate(view.groups.items()):
             groups[group] = gi
             for n, pk in inputs:
                 if pk <= last:
@@ -235,7 +238,9 @@ class Snapshot:
         ship_ptr, ship_pk, dest_ptr, dest_party = _movements(
             graph, view, view.shipments, s.REF_DESTINATION, party_ids
         )
-        recv_ptr, recv_pk, src_ptr, src_party = _movements(graph, view, view.receipts, s.REF_SOURCE, party_ids)
+        recv_ptr, recv_pk, src_ptr, src_party = _movements(
+            graph, view, view.receipts, s.REF_SOURCE, party_ids
+        )
         return cls(
             last_pk=last,
             nodes=nodes,
@@ -383,14 +388,34 @@ class Snapshot:
                 marks[node] = True
 
 
+def _rank(displayed: list[str], previous: Snapshot | None) -> Ints:
+    """Each node's place in the order of the displayed identifiers. Nodes are only ever added, and a node's
+    display never changes, so the order of those an earlier snapshot holds stands: only the new ones are
+    sorted and merged in. (Sorting millions of strings again is one call of a second or more that keeps
+    every other thread waiting for the interpreter, traces included, when a retake runs beside them.)"""
+    nodes = len(displayed)
+    if previous is None or not 0 < previous.nodes <= nodes:
+        order = np.array(sorted(range(nodes), key=displayed.__getitem__), dtype=np.int64)
+    else:
+        old = previous.nodes
+        held = np.empty(old, dtype=np.int64)  # the old nodes in order (rank is a permutation)
+        held[previous.rank] = np.arange(old, dtype=np.int64)
+        new = sorted(range(old, nodes), key=displayed.__getitem__)
+        at = [bisect_right(held, displayed[n], key=displayed.__getitem__) for n in new]
+        order = np.insert(held, np.array(at, dtype=np.int64), np.array(new, dtype=np.int64))
+    rank = np.empty(nodes, dtype=np.int64)
+    rank[order] = np.arange(nodes, dtype=np.int64)
+    return rank
+
+
 def _movements(
-    graph: Graph, view: View, moved: list[tuple[int, list[int]]], kind: str, party_ids: dict[str, int]
+    graph: Graph, view: View, moved: dict[int, list[int]], kind: str, party_ids: dict[str, int]
 ) -> tuple[Ints, Ints, Ints, Ints]:
     """Shipments or receipts as arrays: node -> event pks (CSR), and event pk -> its destination or source
     parties (CSR of indexes into `party_ids`, which grows)."""
     pairs = array("q")
     last = view.last
-    for n, events in moved:
+    for n, events in moved.items():
         for pk in events:
             if pk <= last:
                 pairs.extend((n, pk))
