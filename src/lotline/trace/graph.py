@@ -8,13 +8,15 @@ event declared in error (EPCIS 2.0 error declaration) stops contributing the mom
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, INSTANCE_CHILD_ROLES, OUTPUT_ROLES, Light
 
 FOREVER = 2**62
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 def _when(event: Light) -> tuple[int, int]:
@@ -54,17 +56,17 @@ class Graph:
         self.is_parent: set[int] = set()
         self.events: dict[int, Light] = {}
         self.added: list[int] = []  # pks in the order they were indexed (declarations aside): a journal
-        self.by_event_id: dict[str, list[int]] = defaultdict(list)
+        self.by_event_id: Multimap[str, int] = Multimap()
         self.declared: set[str] = set()  # eventIDs declared in error
         # transformations: group key -> (input facts, output facts) of (node, event pk)
         self.groups: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
-        # node -> transformation groups, and child -> parents: short lists (a set costs 216 bytes even with one
-        # element, and most nodes have one), kept free of repeats by `_once`, in the order they were added
-        self.consumed_by: dict[int, list[str]] = defaultdict(list)
-        self.produced_by: dict[int, list[str]] = defaultdict(list)
+        # node -> transformation groups, and child -> parents: most nodes have one (see Multimap), kept free
+        # of repeats, in the order they were added
+        self.consumed_by: Multimap[int, str] = Multimap()
+        self.produced_by: Multimap[int, str] = Multimap()
         # containment: per parent, its aggregation events (pk); spans derived lazily
         self.aggregations: dict[int, list[int]] = defaultdict(list)
-        self.parents_of: dict[int, list[int]] = defaultdict(list)  # child -> parents it was ever added to
+        self.parents_of: Multimap[int, int] = Multimap()  # child -> parents it was ever added to
         self._spans: dict[int, list[Span]] = {}
         self._spans_by_child: dict[int, dict[int, list[Span]]] = {}  # parent -> child -> its spans
         # movements: node -> events (pk) that moved it directly
@@ -92,7 +94,7 @@ class Graph:
             return  # a declaration contributes nothing itself: it silences the event it declares
         self.events[event.pk] = event
         self.added.append(event.pk)
-        self.by_event_id[event.event_id].append(event.pk)
+        self.by_event_id.add(event.event_id, event.pk)
         for key, raw in event.epcs_all():
             self.node(key, raw)
         if event.event_type == "TransformationEvent":
@@ -101,18 +103,18 @@ class Graph:
             for key, raw in event.keys(INPUT_ROLES):
                 n = self.node(key, raw)
                 inputs.append((n, event.pk))
-                _once(self.consumed_by[n], group)
+                self.consumed_by.add_once(n, group)
             for key, raw in event.keys(OUTPUT_ROLES):
                 n = self.node(key, raw)
                 outputs.append((n, event.pk))
-                _once(self.produced_by[n], group)
+                self.produced_by.add_once(n, group)
         parent = event.parent
         if parent is not None and event.event_type in ("AggregationEvent", "AssociationEvent"):
             p = self.node(*parent)
             self.is_parent.add(p)
             self.aggregations[p].append(event.pk)
             for key, raw in event.keys(CHILD_ROLES):
-                _once(self.parents_of[self.node(key, raw)], p)
+                self.parents_of.add_once(self.node(key, raw), p)
             self._spans.pop(p, None)
             self._spans_by_child.pop(p, None)
         shipment, receipt = event.is_shipment, event.is_receipt
@@ -234,10 +236,52 @@ class Graph:
         return self.raws[node] or self.keys[node]
 
 
-def _once(values: list[Any], value: Any) -> None:
-    """Append `value` unless it is there already (repeats are most often the last one added)."""
-    if not values or (values[-1] != value and value not in values):
-        values.append(value)
+class Multimap(Generic[K, V]):
+    """key -> values, for tables where most keys have one value (a node made by one transformation, a child
+    in one container, an eventID on one event): a single value is stored as it is, and only a second makes
+    a list. At a million events that saves about 500 MB against a list for every key (88 bytes each).
+    `get` returns a sequence either way; values must not be lists themselves."""
+
+    __slots__ = ("_table",)
+
+    def __init__(self) -> None:
+        self._table: dict[K, V | list[V]] = {}
+
+    def get(self, key: K, default: Sequence[V] = ()) -> Sequence[V]:
+        found = self._table.get(key)
+        if found is None:
+            return default
+        return found if type(found) is list else (found,)  # type: ignore[return-value]
+
+    def add(self, key: K, value: V) -> None:
+        table = self._table
+        found = table.get(key)
+        if found is None:
+            table[key] = value
+        elif type(found) is list:
+            found.append(value)
+        else:
+            table[key] = [found, value]  # type: ignore[list-item]
+
+    def add_once(self, key: K, value: V) -> None:
+        """`add`, unless the key has the value already (repeats are most often the last one added)."""
+        found = self._table.get(key)
+        if found is None:
+            self._table[key] = value
+        elif type(found) is list:
+            if found[-1] != value and value not in found:
+                found.append(value)
+        elif found != value:
+            self._table[key] = [found, value]  # type: ignore[list-item]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._table
 
 
 def kind_of(key: str, is_parent: bool) -> str:

@@ -1,0 +1,27 @@
+"""The index's key -> values tables keep one value bare and make a list from the second: what they return
+is the same either way."""
+
+from __future__ import annotations
+
+from lotline.trace.graph import Multimap
+
+
+def test_values_come_back_in_the_order_added_however_many_there_are() -> None:
+    table: Multimap[int, str] = Multimap()
+    assert table.get(1) == () and 1 not in table
+    table.add(1, "a")
+    assert list(table.get(1)) == ["a"]
+    table.add(1, "a")
+    table.add(1, "b")
+    assert list(table.get(1)) == ["a", "a", "b"]
+    assert list(table) == [1] and len(table) == 1 and 1 in table
+
+
+def test_add_once_keeps_values_free_of_repeats() -> None:
+    table: Multimap[str, int] = Multimap()
+    for value in (7, 7, 8, 7, 9, 8):
+        table.add_once("group", value)
+    assert list(table.get("group")) == [7, 8, 9]
+    table.add_once("single", 3)
+    table.add_once("single", 3)
+    assert list(table.get("single")) == [3]
