@@ -32,6 +32,7 @@ from lotline.trace.snapshot import Snapshot, View
 from lotline.trace.traverse import TraceResult, backward
 
 _READ_BATCH = 20_000
+_VALUES = 100_000  # reference values remembered for sharing (see TraceIndex.__init__)
 _FREEZE_EVERY = 2_000  # containers whose spans were cached since the last freeze (see _freeze_caches)
 
 
@@ -58,8 +59,11 @@ class TraceIndex:
         self._lock = threading.Lock()
         # One string object per distinct value: an identifier is named by several events (commissioned,
         # packed, shipped, received) and every event repeats its type and step, and the driver hands each
-        # row's strings over as new objects.
-        self._strings: dict[str, str] = {}
+        # row's strings over as new objects. Identifiers are shared with the graph's own (`_read`); the
+        # words (types, steps, roles) and reference values (parties, locations) are kept here, the values
+        # only up to `_VALUES` (then forgotten, so one-off values such as order numbers do not pile up).
+        self._words: dict[str, str] = {}
+        self._values: dict[str, str] = {}
         self._frozen_at = 0  # size of the graph's span cache at the last freeze
         self._snapshot: Snapshot | None = None
         # a retake of the snapshot in the background: the thread while it runs, and what it made until installed
@@ -125,10 +129,26 @@ class TraceIndex:
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
         lights = []
-        one = self._strings.setdefault
+        graph = self.graph
+        node_of, keys, raws = graph.ids.get, graph.keys, graph.raws
+        word = self._words.setdefault
+        if len(self._values) > _VALUES:
+            self._values.clear()
+        value = self._values.setdefault
+        batch: dict[str, str] = {}  # identifiers the graph does not know yet, shared within this batch
+        fresh = batch.setdefault
 
-        def maybe(value: str | None) -> str | None:
-            return None if value is None else one(value, value)
+        def maybe(text: str | None) -> str | None:
+            return None if text is None else word(text, text)
+
+        def identifier(role: str, key: str, raw: str | None) -> tuple[str, str, str | None]:
+            n = node_of(key)
+            if n is None:
+                return word(role, role), fresh(key, key), None if raw is None else fresh(raw, raw)
+            known = raws[n]
+            if raw is not None:
+                raw = known if raw == known else fresh(raw, raw)
+            return word(role, role), keys[n], raw
 
         for row in rows:
             body = orjson.loads(row.body)
@@ -136,14 +156,17 @@ class TraceIndex:
                 Light.build(
                     pk=row.id,
                     event_id=row.event_id,
-                    event_type=one(row.event_type, row.event_type),
+                    event_type=word(row.event_type, row.event_type),
                     action=maybe(row.action),
                     time=row.event_time,
                     biz_step=maybe(row.biz_step),
                     transformation_id=row.transformation_id,
                     declared=bool(row.error_declared),
-                    epcs=[(one(r, r), one(k, k), maybe(w)) for r, k, w in identifiers_of(body)],
-                    refs=[(one(a, a), one(t, t), one(v, v), maybe(w)) for a, t, v, w in references_of(body)],
+                    epcs=[identifier(r, k, w) for r, k, w in identifiers_of(body)],
+                    refs=[
+                        (word(a, a), word(t, t), value(v, v), None if w is None else value(w, w))
+                        for a, t, v, w in references_of(body)
+                    ],
                 )
             )
         return lights
