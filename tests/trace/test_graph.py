@@ -3,7 +3,7 @@ is the same either way."""
 
 from __future__ import annotations
 
-from lotline.trace.graph import Multimap
+from lotline.trace.graph import Facts, Multimap
 
 
 def test_values_come_back_in_the_order_added_however_many_there_are() -> None:
@@ -25,3 +25,11 @@ def test_add_once_keeps_values_free_of_repeats() -> None:
     table.add_once("single", 3)
     table.add_once("single", 3)
     assert list(table.get("single")) == [3]
+
+
+def test_facts_iterate_as_the_pairs_appended() -> None:
+    facts = Facts()
+    assert list(facts) == [] and len(facts) == 0
+    for fact in ((3, 10), (4, 10), (3, 2**40)):
+        facts.append(fact)
+    assert list(facts) == [(3, 10), (4, 10), (3, 2**40)] and len(facts) == 3

@@ -7,6 +7,7 @@ event declared in error (EPCIS 2.0 error declaration) stops contributing the mom
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ class Graph:
         self.by_event_id: Multimap[str, int] = Multimap()
         self.declared: set[str] = set()  # eventIDs declared in error
         # transformations: group key -> (input facts, output facts) of (node, event pk)
-        self.groups: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
+        self.groups: dict[str, tuple[Facts, Facts]] = {}
         # node -> transformation groups, and child -> parents: most nodes have one (see Multimap), kept free
         # of repeats, in the order they were added
         self.consumed_by: Multimap[int, str] = Multimap()
@@ -99,7 +100,7 @@ class Graph:
             self.node(key, raw)
         if event.event_type == "TransformationEvent":
             group = event.transformation_id or f"event:{event.pk}"
-            inputs, outputs = self.groups.setdefault(group, ([], []))
+            inputs, outputs = self.groups.get(group) or self.groups.setdefault(group, (Facts(), Facts()))
             for key, raw in event.keys(INPUT_ROLES):
                 n = self.node(key, raw)
                 inputs.append((n, event.pk))
@@ -234,6 +235,28 @@ class Graph:
     def display(self, node: int) -> str:
         """The identifier in the form it was first captured in."""
         return self.raws[node] or self.keys[node]
+
+
+class Facts:
+    """(node, event pk) pairs, appended and iterated like a list of tuples but kept as one flat int64 array:
+    a transformation group's inputs or outputs (16 bytes a fact instead of 64 for a tuple in a list)."""
+
+    __slots__ = ("_flat",)
+
+    def __init__(self) -> None:
+        self._flat = array("q")
+
+    def append(self, fact: tuple[int, int]) -> None:
+        self._flat.extend(fact)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        flat = self._flat
+        # two slices, each taken whole: a reader without the lock (the completeness check) may see the
+        # second longer than the first if a fact was appended in between; zip stops at the shorter
+        return zip(flat[::2], flat[1::2], strict=False)
+
+    def __len__(self) -> int:
+        return len(self._flat) // 2
 
 
 class Multimap(Generic[K, V]):

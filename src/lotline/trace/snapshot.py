@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from lotline.store import schema as s
 from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, Light
-from lotline.trace.graph import Graph, kind_of
+from lotline.trace.graph import Facts, Graph, kind_of
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -83,7 +83,7 @@ class View:
     nodes: int
     declared: frozenset[str]
     parents: frozenset[int]
-    groups: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]]
+    groups: dict[str, tuple[Facts, Facts]]
     aggregated: dict[int, list[int]]
     shipments: dict[int, list[int]]
     receipts: dict[int, list[int]]
