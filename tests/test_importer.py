@@ -8,8 +8,7 @@ import orjson
 import pytest
 import sqlalchemy as sa
 
-from lotline.import_pool import Batch, prepare_file
-from lotline.importer import find_files, import_files, read_file
+from lotline.importer import find_files, import_files
 from lotline.sim import write_documents
 from lotline.store.schema import event_epcs, events
 from tests.api.test_capture import document, object_event
@@ -135,14 +134,3 @@ def test_events_stored_by_someone_else_during_a_first_import_are_duplicates(tmp_
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one() == 8
     engine.dispose()
-
-
-def test_a_file_is_prepared_in_batches_and_the_first_can_be_smaller(docs: Path) -> None:
-    path = find_files([docs])[0]  # 1,000 events
-    batches = [(r.start, r.count) for r in prepare_file(read_file, path, 400) if isinstance(r, Batch)]
-    assert batches == [(0, 400), (400, 400), (800, 200)]
-    first = [(r.start, r.count) for r in prepare_file(read_file, path, 400, 100) if isinstance(r, Batch)]
-    assert first == [(0, 100), (100, 400), (500, 400), (900, 100)]
-    assert [
-        (r.start, r.count) for r in prepare_file(read_file, path, 400, 1_000) if isinstance(r, Batch)
-    ] == batches

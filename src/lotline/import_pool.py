@@ -19,7 +19,6 @@ import queue
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import pairwise
 from multiprocessing import forkserver, get_context
 from pathlib import Path
 from typing import Any
@@ -61,28 +60,25 @@ class WorkerError(RuntimeError):
     """A worker process failed or died; the message says which unit and why."""
 
 
-def prepare_file(read: Reader, path: Path, batch_size: int, first: int | None = None) -> Iterator[Result]:
-    """Read, parse and prepare a file batch by batch: the work of a file unit (also used in-process). The
-    first batch holds `first` events if given (a small one gets the writer going sooner)."""
+def prepare_file(read: Reader, path: Path, batch_size: int) -> Iterator[Result]:
+    """Read, parse and prepare a file batch by batch: the work of a file unit (also used in-process)."""
     try:
         parts = read(path)
     except (DocumentError, ValidationError) as exc:
         yield Done(0, str(exc))
         return
-    total = len(parts.events)
-    head = min(first or batch_size, batch_size)
-    for start, end in pairwise([0, *range(head, total, batch_size), total] if total else []):
-        chunk = DocumentParts(parts.events[start:end], parts.prefixes, parts.extra_context)
+    for start in range(0, len(parts.events), batch_size):
+        chunk = DocumentParts(parts.events[start : start + batch_size], parts.prefixes, parts.extra_context)
         record_time = now_micros()
         rows = prepare_rows(chunk, record_time)
-        yield Batch(start, len(chunk.events), total, record_time, rows)
-    yield Done(total)
+        yield Batch(start, len(chunk.events), len(parts.events), record_time, rows)
+    yield Done(len(parts.events))
 
 
 def _work(task: tuple[Any, ...]) -> Iterator[Result]:
     if task[0] == "file":
-        _, read, path, batch_size, first = task
-        yield from prepare_file(read, path, batch_size, first)
+        _, read, path, batch_size = task
+        yield from prepare_file(read, path, batch_size)
     else:
         _, payload, prefixes, extra, start, total, record_time = task
         events = orjson.loads(payload)
@@ -145,10 +141,8 @@ class StreamPool:
         for process in self._processes:
             process.start()
 
-    def submit_file(
-        self, unit: int, read: Reader, path: Path, batch_size: int, first: int | None = None
-    ) -> None:
-        self._tasks.put((unit, ("file", read, path, batch_size, first)))
+    def submit_file(self, unit: int, read: Reader, path: Path, batch_size: int) -> None:
+        self._tasks.put((unit, ("file", read, path, batch_size)))
 
     def submit_batch(self, unit: int, parts: DocumentParts, start: int, count: int, record_time: int) -> None:
         payload = orjson.dumps(parts.events[start : start + count])

@@ -29,8 +29,6 @@ from lotline.store.events import OwnWrites, Provenance
 
 SUFFIXES = (".json", ".jsonld", ".xml")
 BATCH = 5_000  # events per transaction: larger batches amortise SQLite's commit and index page writes
-# The first file's first batch is smaller: the writer waits for it, doing nothing, while a worker prepares it
-FIRST_BATCH = 500
 
 
 @dataclass
@@ -207,7 +205,7 @@ def _units(
             ahead.acquire()
             if stop.is_set():
                 return
-            pool.submit_file(unit_id, read_file, path, batch_size, FIRST_BATCH if unit_id == 0 else None)
+            pool.submit_file(unit_id, read_file, path, batch_size)
             yield _Unit(unit_id, path, size)
             unit_id += 1
             continue
