@@ -7,7 +7,7 @@ form captured), parties from `event_refs`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lotline.store import schema as s
 
@@ -40,7 +40,7 @@ class Light:
     roles: str = ""  # one role letter (schema ROLE_*) per identifier
     ids: tuple[str, ...] = ()  # identity keys, one per role
     raws: tuple[str | None, ...] | None = None  # the forms captured, where any differs from its key
-    refs: list[tuple[str, str, str, str | None]] = field(default_factory=list)  # (kind, type, key, raw)
+    refs: tuple[tuple[str, str, str, str | None], ...] = ()  # (kind, type, key, raw)
 
     @classmethod
     def build(
@@ -70,7 +70,7 @@ class Light:
             "".join(role for role, _, _ in epcs),
             tuple(key for _, key, _ in epcs),
             raws if any(raw is not None for raw in raws) else None,
-            refs,
+            tuple(refs) if refs else (),  # a tuple is 32 bytes less than a list, and () is shared
         )
 
     @property
