@@ -415,17 +415,21 @@ def _movements(
     parties (CSR of indexes into `party_ids`, which grows)."""
     pairs = array("q")
     last = view.last
-    for n, events in moved.items():
-        for pk in events:
+    for n, moves in moved.items():
+        for pk in moves:
             if pk <= last:
                 pairs.extend((n, pk))
     mv = np.frombuffer(pairs, dtype=np.int64).reshape(-1, 2)
     by_node, (pks,) = csr(mv[:, 0], view.nodes, mv[:, 1])
-    named = [
-        (pk, party_ids.setdefault(party, len(party_ids)))
-        for pk in np.unique(mv[:, 1]).tolist()
-        for _, party in graph.events[pk].parties(kind)
-    ]
-    pp = np.array(named, dtype=np.int64).reshape(-1, 2)
-    by_event, (parties,) = csr(pp[:, 0], last + 1, pp[:, 1])
+    # into flat buffers, not a list of (pk, party) tuples: a million of those, alive until the end, cost
+    # collections of the garbage collector of 300 ms that stop every thread (traces beside a retake)
+    named, party = array("q"), array("q")
+    lights = graph.events
+    for pk in np.unique(mv[:, 1]).tolist():
+        for _, name in lights[pk].parties(kind):
+            named.append(pk)
+            party.append(party_ids.setdefault(name, len(party_ids)))
+    by_event, (parties,) = csr(
+        np.frombuffer(named, dtype=np.int64), last + 1, np.frombuffer(party, dtype=np.int64)
+    )
     return by_node, pks, by_event, parties
