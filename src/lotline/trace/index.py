@@ -66,7 +66,8 @@ class TraceIndex:
         self._values: dict[str, str] = {}
         self._frozen_at = 0  # size of the graph's span cache at the last freeze
         self._snapshot: Snapshot | None = None
-        # a retake of the snapshot in the background: the thread while it runs, and what it made until installed
+        # retakes of the snapshot (see `snapshot`): whether one runs, what it made until it is installed, and
+        # what runs it (a thread of its own; tests may run it later, at a moment of their choosing)
         self._retaking = False
         self._retaken: Snapshot | None = None
         self.start_retake: Callable[[Callable[[], None]], None] = _in_thread
