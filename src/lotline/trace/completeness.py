@@ -241,6 +241,8 @@ class _Check:
         self.as_of = as_of
         self.findings: list[Finding] = []
         self._spans: dict[int, list[Span]] = {}
+        # the event as of `last`: None after it, or when declared in error by then
+        self.live = graph.live_as_of(as_of.last, as_of.declared)
         self.live_pks = [pk for pk in as_of.pks if self.live(pk)]
         self.plant_of: dict[int, str | None] = {}
         self.seen: dict[int, set[str]] = defaultdict(set)  # node -> plants whose events name it
@@ -283,13 +285,6 @@ class _Check:
             self.stored.display.setdefault(site, _plant_display(raw))
             return site
         return None
-
-    def live(self, pk: int) -> Light | None:
-        """The event as of `last`: None after it, or when declared in error by then."""
-        if pk > self.last:
-            return None
-        event = self.g.events.get(pk)
-        return None if event is None or event.event_id in self.as_of.declared else event
 
     def spans(self, parent: int) -> list[Span]:
         """`Graph.spans` as of `last` (the graph's own cache may already hold newer aggregations)."""

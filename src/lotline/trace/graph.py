@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, NamedTuple, TypeVar
 
@@ -135,6 +135,18 @@ class Graph:
         if event is None or event.event_id in self.declared:
             return None
         return event
+
+    def live_as_of(self, last: int, declared: Collection[str]) -> Callable[[int], Light | None]:
+        """`live` as the index was after event `last`, with the declarations made by then: the view of a
+        reader that works without the lock while refreshes add newer events (the completeness check, a
+        snapshot retake)."""
+        events = self.events
+
+        def live(pk: int) -> Light | None:
+            event = events.get(pk) if pk <= last else None
+            return None if event is None or event.event_id in declared else event
+
+        return live
 
     @property
     def cached_containers(self) -> int:
