@@ -406,10 +406,7 @@ class _Sweep:
         owner, rows = gather(snap.dest_ptr, shipments)
         names, parties = snap.party_names, self.parties
         for party, pk in zip(snap.dest_party[rows].tolist(), shipments[owner].tolist(), strict=True):
-            events = parties.get((names[party], "destination"))
-            if events is None:
-                events = parties[names[party], "destination"] = set()
-            events.add(ids[pk])
+            self.party(names[party], ids[pk])
         listed = [
             {"id": party, "relation": relation, "events": sorted(events)}
             for (party, relation), events in sorted(parties.items())
