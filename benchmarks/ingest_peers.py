@@ -16,7 +16,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,28 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as paho
+from loopback import free_port, wait_port
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 ID_PROPERTY = "message-id"
 WINDOW = 10_000  # unconfirmed publishes at most: paho's packet ids must not wrap onto one still in use
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        with suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-            return
-        if (process is not None and process.poll() is not None) or time.monotonic() > deadline:
-            raise SystemExit(f"nothing listens on 127.0.0.1:{port} after {timeout:g} s")
-        time.sleep(0.05)
 
 
 # --- the broker ------------------------------------------------------------------------------------------

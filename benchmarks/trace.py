@@ -24,7 +24,6 @@ import argparse
 import http.client
 import os
 import random
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -38,6 +37,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback import free_port, wait_port
 
 REPO = Path(__file__).resolve().parents[1]
 SECTION = "## Trace"
@@ -219,9 +221,7 @@ def _server(db: Path) -> Iterator[tuple[_Client, int]]:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(
         [*lotline, "serve", "--db", env["LOTLINE_DB"], "--port", str(port)],
         env=env,
@@ -229,12 +229,7 @@ def _server(db: Path) -> Iterator[tuple[_Client, int]]:
         stdout=subprocess.DEVNULL,
     )
     try:
-        for _ in range(300):  # the server is up within seconds
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
+        wait_port(port, 30, server)  # the server is up within seconds
         yield _Client(port, key), server.pid
     finally:
         server.terminate()
