@@ -111,12 +111,18 @@ class Light:
     @property
     def is_shipment(self) -> bool:
         """Carries its objects to the parties of its destination list (inbound steps excluded)."""
-        return any(ref[0] == s.REF_DESTINATION for ref in self.refs) and self.biz_step not in INBOUND_STEPS
+        for ref in self.refs:  # (a plain loop: this runs for every event of an index build and a recall)
+            if ref[0] == s.REF_DESTINATION:
+                return self.biz_step not in INBOUND_STEPS
+        return False
 
     @property
     def is_receipt(self) -> bool:
         """Received its objects from the parties of its source list (outbound steps excluded)."""
-        return any(ref[0] == s.REF_SOURCE for ref in self.refs) and self.biz_step not in OUTBOUND_STEPS
+        for ref in self.refs:
+            if ref[0] == s.REF_SOURCE:
+                return self.biz_step not in OUTBOUND_STEPS
+        return False
 
     def moved(self) -> list[tuple[str, str | None]]:
         """What a shipment or receipt moves: its objects, or an aggregation's parent (with its contents)."""

@@ -153,7 +153,7 @@ def critical_tracking_events(recall: Recall, shipped: set[int], suspects: set[in
             if any(k in g.ids and g.ids[k] in recall.affected for k in light.ids):
                 groups.add(light.transformation_id or f"event:{pk}")
             continue
-        if pk not in shipped and not light.is_receipt:
+        if pk not in shipped and not ev.receipt:
             continue
         lines = _moved_lines(recall, ev, suspects)
         if not lines:
@@ -230,7 +230,7 @@ def lot_code_sources(recall: Recall, keys: set[str]) -> dict[str, str]:
     for key, pks in candidates.items():
         for pk in recall.by_time(pks):
             ev = recall.evs[pk]
-            made_here = ev.light.event_type == "TransformationEvent" or not ev.light.is_receipt
+            made_here = ev.light.event_type == "TransformationEvent" or not ev.receipt
             text = ev.location if made_here else _place_text(*ev.ends(s.REF_SOURCE))
             if text:
                 out[key] = text

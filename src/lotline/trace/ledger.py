@@ -27,7 +27,9 @@ class Ledger:
         if not self.is_class:
             self.bal.clear()
             q, uom = 1.0, EACH
-        b = self.bal.setdefault(place, Balance(0.0, False, uom, disposition))
+        b = self.bal.get(place)
+        if b is None:
+            b = self.bal[place] = Balance(0.0, False, uom, disposition)
         if q is None:
             b.unknown = True
         else:

@@ -79,6 +79,8 @@ class Ev:
     offset: str
     amounts: dict[tuple[str, str], tuple[float | None, str | None]]
     roles: dict[str, frozenset[str]]  # identifier key -> the fields (roles) it is named in
+    shipment: bool  # `Light.is_shipment`, worked out once: each item's ledger asks it of every event
+    receipt: bool
 
     def amount(self, key: str, roles: Collection[str]) -> tuple[float | None, str | None]:
         for role in self.roles.get(key, ()):
@@ -136,6 +138,8 @@ def _event(light: Light, body: dict[str, Any]) -> Ev:
         body.get("eventTimeZoneOffset") or "+00:00",
         amounts,
         {key: frozenset(found) for key, found in roles.items()},
+        light.is_shipment,
+        light.is_receipt,
     )
 
 
@@ -297,14 +301,15 @@ class Recall:
                 led.put(("on_hand", loc, None, None), *ev.amount(key, OUTPUT_ROLES), disp)
             return
         q, uom = ev.amount(key, roles)
-        if roles & _MOVED_ROLES and light.is_shipment:
+        moved = not roles.isdisjoint(_MOVED_ROLES)
+        if moved and ev.shipment:
             state = "delivered" if self._external(light) else "in_transit"
             places, parties = ev.ends(s.REF_DESTINATION)
             led.take(q, _HELD, loc)
             led.put(
                 (state, places[0] if places else None, parties[0] if parties else None, None), q, uom, disp
             )
-        elif roles & _MOVED_ROLES and light.is_receipt:
+        elif moved and ev.receipt:
             led.take(q, ("in_transit", "delivered"))
             led.put(
                 ("on_hand", loc or next(iter(ev.ends(s.REF_DESTINATION)[0]), None), None, None), q, uom, disp
