@@ -60,6 +60,7 @@ _MOVED_ROLES = OBJECT_ROLES | {s.ROLE_PARENT}
 _GONE = frozenset({"destroyed", "disposed"})
 _HELD = ("on_hand", "in_transit", "container")
 STATES = ("on_hand", "in_transit", "delivered", "consumed", "destroyed", "decommissioned", "unknown")
+_STATE_ORDER = {state: n for n, state in enumerate(STATES)}
 _GTIN = re.compile(r"https://id\.gs1\.org/01/(\d{14})")
 
 
@@ -199,6 +200,8 @@ class Recall:
         self.by_node: dict[int, list[int]] = {}
         self.ledgers: dict[int, dict[Place, Balance]] = {}
         self.places: dict[int, dict[Place, Balance]] = {}
+        # what each event carried (`carried`: the movements and the FSMA lines both ask), until more is read
+        self._carried: dict[int, list[tuple[int, float | None, str | None, int | None]]] = {}
         self.affected: dict[int, dict[str, Any]] = {}
         self.own = {identity_key(p) for p in own_parties}
         self.own_locations: set[str] = set()
@@ -211,6 +214,8 @@ class Recall:
             for chunk in _chunks(missing):
                 for pk, body in conn.execute(_BODIES, {"ids": chunk}):
                     self.evs[pk] = _event(self.g.events[pk], orjson.loads(body))
+        if missing:
+            self._carried.clear()  # an aggregation read now may add contents to what was worked out
 
     def _track(self, nodes: Iterable[int]) -> None:
         """Read the live events naming these identifiers, and those of the containers they were put in."""
@@ -360,6 +365,12 @@ class Recall:
 
     def carried(self, ev: Ev) -> list[tuple[int, float | None, str | None, int | None]]:
         """What an event moved: its objects (or aggregation parent), and what those held at that moment."""
+        out = self._carried.get(ev.light.pk)
+        if out is None:
+            out = self._carried[ev.light.pk] = self._work_out_carried(ev)
+        return out
+
+    def _work_out_carried(self, ev: Ev) -> list[tuple[int, float | None, str | None, int | None]]:
         g, out = self.g, list[tuple[int, float | None, str | None, int | None]]()
         for key, _ in ev.light.moved():
             node = g.ids[key]
@@ -481,7 +492,7 @@ class Recall:
 
     def _sorted(self, places: dict[Place, Balance]) -> list[tuple[Place, Balance]]:
         return sorted(
-            places.items(), key=lambda pb: (STATES.index(pb[0][0]), *(str(v or "") for v in pb[0][1:]))
+            places.items(), key=lambda pb: (_STATE_ORDER[pb[0][0]], *(str(v or "") for v in pb[0][1:]))
         )
 
     def _place_json(self, place: Place, b: Balance) -> dict[str, Any]:
@@ -505,7 +516,7 @@ class Recall:
             product = gtin_of(g.keys[node]) or g.display(node)
             for place, b in self._placements(node).items():
                 key = (
-                    STATES.index(place[0]),
+                    _STATE_ORDER[place[0]],
                     *(v or "" for v in place[1:3]),
                     product,
                     b.disposition or "",
