@@ -8,11 +8,9 @@ import time
 from contextlib import suppress
 from typing import Any
 
+from lotline.sim.ports import free_port
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["free_port", "wait_port"]
 
 
 def wait_port(port: int, timeout: float, process: subprocess.Popen[Any] | None = None) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import socket
 import textwrap
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,16 +18,11 @@ import sqlalchemy as sa
 from lotline.api.service import Service
 from lotline.config import load_config
 from lotline.connectors.memory import DEFAULT_BROKER
+from lotline.sim.ports import free_port
 from lotline.store.engine import open_engine
 from lotline.store.keys import create_key
 from lotline.store.schema import events
 from tests.config.payloads import confirmation
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def config_file(folder: Path, db_url: str, channel: str, port: int) -> Path:

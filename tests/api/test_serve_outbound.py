@@ -18,8 +18,9 @@ from lotline.config import load_config
 from lotline.connectors.memory import DEFAULT_BROKER
 from lotline.connectors.webhook import verify_lotline_signature
 from lotline.outbound import _durable
+from lotline.sim.ports import free_port
 from lotline.store.engine import open_engine
-from tests.api.test_serve_config import config_file, eventually, free_port
+from tests.api.test_serve_config import config_file, eventually
 from tests.config.payloads import confirmation
 from tests.outbound.conftest import run
 from tests.outbound.receiver import Receiver

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.api.test_serve_config import config_file, free_port
+from lotline.sim.ports import free_port
+from tests.api.test_serve_config import config_file
 
 
 def test_sigterm_stops_serve_with_a_config(tmp_path: Path) -> None:

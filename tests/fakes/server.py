@@ -3,7 +3,6 @@ fake can inject (outage, 429 with Retry-After, 5xx), applied as a middleware bef
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -12,12 +11,7 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from lotline.sim.ports import free_port
 
 
 @dataclass

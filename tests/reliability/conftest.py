@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from lotline.sim.ports import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 MESSAGES = int(os.environ.get("LOTLINE_RELIABILITY_MESSAGES", "100000"))
 REQUIRE_SERVICES = os.environ.get("LOTLINE_REQUIRE_SERVICES") == "1"
@@ -34,12 +36,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "reliability: crash, broker restart and dead-letter tests with real processes (slow)"
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def reachable(port: int) -> bool:

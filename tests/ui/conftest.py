@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,8 @@ from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
+
+from lotline.sim.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(
@@ -62,13 +63,6 @@ class Site:
         return self.url + path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The app on a free loopback port over the demo's data (GS1 examples + a generated plant history)."""
@@ -91,7 +85,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     # check (which builds the trace index) can take seconds, and ten times that outlasts the tests' waits
     scores.MIN_INTERVAL_SECONDS = 0
     scores.CHECK_SHARE = 0
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_app(engine), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
     )

@@ -44,7 +44,8 @@ from asyncua import ua
 from asyncua.server.server import Server
 from asyncua.ua.object_ids import ObjectIds
 
-from lotline.sim._opcua import Security, Users, data_value, free_port, nid, qn, variant
+from lotline.sim._opcua import Security, Users, data_value, nid, qn, variant
+from lotline.sim.ports import free_port
 
 __all__ = ["APPLICATION_URI", "NAMESPACE", "STATES", "FillingLine", "Security", "free_port"]
 

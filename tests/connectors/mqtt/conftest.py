@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from lotline.sim.ports import free_port
+
 REQUIRE_SERVICES = os.environ.get("LOTLINE_REQUIRE_SERVICES") == "1"
 MQTT_URL = os.environ.get("LOTLINE_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
 
@@ -66,12 +68,6 @@ def broker() -> Broker:
 def prefix() -> str:
     """A topic prefix (and client id stem) of this test alone."""
     return f"lotline-test/{secrets.token_hex(6)}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

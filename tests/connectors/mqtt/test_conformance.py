@@ -10,10 +10,11 @@ import pytest
 
 from lotline.connectors import Sink, Source
 from lotline.connectors.mqtt import MqttConfig, MqttSink, MqttSource
+from lotline.sim.ports import free_port
 from tests.conformance.harness import SinkHarness, SourceHarness
 from tests.conformance.sink_suite import SinkConformance
 from tests.conformance.source_suite import SourceConformance
-from tests.connectors.mqtt.conftest import Broker, free_port
+from tests.connectors.mqtt.conftest import Broker
 from tests.connectors.mqtt.peer import Peer
 
 

@@ -11,7 +11,8 @@ import pytest
 from lotline.connectors import Outbound
 from lotline.connectors.mqtt import MqttConfig, MqttSink, MqttSource
 from lotline.connectors.mqtt_client import MqttConnectError
-from tests.connectors.mqtt.conftest import Broker, free_port
+from lotline.sim.ports import free_port
+from tests.connectors.mqtt.conftest import Broker
 from tests.connectors.mqtt.peer import Peer
 
 T = TypeVar("T")

@@ -14,7 +14,8 @@ import pytest
 
 from lotline.connectors import Source
 from lotline.connectors.opcua import OpcuaConfig, OpcuaSource
-from lotline.sim.filling_line import NAMESPACE, free_port
+from lotline.sim.filling_line import NAMESPACE
+from lotline.sim.ports import free_port
 from lotline.sim.threaded import ThreadedLine
 from tests.conformance.harness import SourceHarness
 from tests.conformance.source_suite import SourceConformance

@@ -13,7 +13,8 @@ from pydantic import ValidationError
 
 from lotline.connectors import Registry, Source
 from lotline.connectors.opcua import SPEC, OpcuaConfig, OpcuaError, OpcuaSource
-from lotline.sim.filling_line import NAMESPACE, free_port
+from lotline.sim.filling_line import NAMESPACE
+from lotline.sim.ports import free_port
 from lotline.sim.threaded import ThreadedLine
 from tests.connectors.opcua.support import (
     VARIABLES,
