@@ -100,9 +100,9 @@ def import_(
     except FileNotFoundError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    start_workers_early(files)
-    engine = open_db(db)
     total_bytes = sum(f.stat().st_size for f in files)
+    start_workers_early(files, total_bytes)
+    engine = open_db(db)
     started = time.perf_counter()
     counted = [0]  # events processed so far
     columns = (
@@ -114,19 +114,23 @@ def import_(
     with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
         task = progress.add_task("importing", total=total_bytes or 1, events=0, rate=0)
         done_bytes: dict[Path, int] = {}
+        completed = [0]  # the sum of done_bytes, kept as it changes (a folder may hold 100,000 files)
 
         def on_progress(path: Path, events: int, file_bytes: int) -> None:
             counted[0] += events
+            completed[0] += file_bytes - done_bytes.get(path, 0)
             done_bytes[path] = file_bytes
             elapsed = max(time.perf_counter() - started, 1e-6)
             progress.update(
                 task,
-                completed=sum(done_bytes.values()),
+                completed=completed[0],
                 events=f"{counted[0]:,}",
                 rate=f"{counted[0] / elapsed:,.0f}",
             )
 
-        summary = import_files(engine, files, on_progress=on_progress, batch_size=batch_size)
+        summary = import_files(
+            engine, files, on_progress=on_progress, batch_size=batch_size, total_bytes=total_bytes
+        )
     elapsed = time.perf_counter() - started
     table = Table(title="import summary", show_header=True)
     for name in ("files", "events", "stored", "duplicates", "rejected", "events/s"):

@@ -77,14 +77,19 @@ def default_workers() -> int:
 _SMALL = 2_000_000  # bytes: below this an import is prepared in-process (not worth starting processes)
 
 
-def start_workers_early(files: Iterable[Path]) -> None:
+def start_workers_early(files: Iterable[Path], total_bytes: int | None = None) -> None:
     """Get the worker processes' fork server loading (about half a second) if `import_files` will want workers
-    for these files, so that it overlaps what the caller does in between, e.g. opening the database."""
-    if sum(f.stat().st_size for f in files) >= _SMALL:
+    for these files, so that it overlaps what the caller does in between, e.g. opening the database.
+    `total_bytes`: the files' sizes added up, if the caller has it already."""
+    if (_total(files) if total_bytes is None else total_bytes) >= _SMALL:
         start_fork_server()
 
 
 Progress = Callable[[Path, int, int], Any]
+
+
+def _total(files: Iterable[Path]) -> int:
+    return sum(f.stat().st_size for f in files)
 
 
 def import_files(
@@ -95,17 +100,19 @@ def import_files(
     batch_size: int = BATCH,
     workers: int | None = None,
     whole_file: int = WHOLE_FILE,
+    total_bytes: int | None = None,
 ) -> ImportSummary:
     """Import every file. Valid events are stored, duplicates skipped, invalid ones reported (proceed).
 
     `on_progress(file, events_done_in_batch, bytes_done_for_file)` is called after each batch.
     `workers` = 0 prepares in this process (what small imports and tests use). Workers read files of up
     to `whole_file` bytes themselves; larger ones are parsed here and sent to them in batches.
+    `total_bytes`: the files' sizes added up, if the caller has it already (saves a stat of each file).
     """
     files = list(files)
     summary = ImportSummary()
     n_workers = default_workers() if workers is None else workers
-    if workers is None and sum(f.stat().st_size for f in files) < _SMALL:
+    if workers is None and (_total(files) if total_bytes is None else total_bytes) < _SMALL:
         n_workers = 0  # not worth starting processes for a few documents
     writer = _Writer(engine, summary, on_progress)
     with _collector_paused():
