@@ -4,15 +4,18 @@ traces do not wait while it is retaken."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 import time
 from types import SimpleNamespace
 from typing import cast
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from lotline.trace import index as trace_index
 from lotline.trace import snapshot
 from lotline.trace.graph import Graph
 from lotline.trace.snapshot import Snapshot, View, _rank
@@ -98,10 +101,15 @@ def test_traces_do_not_wait_for_a_retake_and_use_it_once_it_is_ready(
     release, started = threading.Event(), threading.Event()
     take = Snapshot.take
 
-    def slow_take(graph: Graph, view: View | None = None, previous: Snapshot | None = None) -> Snapshot:
+    def slow_take(
+        graph: Graph,
+        view: View | None = None,
+        previous: Snapshot | None = None,
+        pause: snapshot.Pause | None = None,
+    ) -> Snapshot:
         started.set()
         assert release.wait(30), "the test never released the retake"
-        return take(graph, view, previous)
+        return take(graph, view, previous, pause)
 
     monkeypatch.setattr(Snapshot, "take", slow_take)
     index_of(engine, pack(CASE, [S1], at(3)))
@@ -132,3 +140,51 @@ def test_a_retake_orders_identifiers_as_sorting_them_all_again_would() -> None:
         assert _rank(displayed, previous).tolist() == _rank(displayed, None).tolist()
     ordered = sorted(range(len(displayed)), key=displayed.__getitem__)
     assert _rank(displayed, None)[ordered].tolist() == list(range(len(displayed)))
+
+
+def test_a_retake_pauses_between_chunks_and_takes_the_same_snapshot(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retake on another thread calls its pause every `PACE` items of its long loops (where it gives way to
+    traces); pausing changes nothing in what it takes."""
+    index = index_of(
+        engine,
+        receive([RAW], SUPPLIER, at(1)),
+        transform([RAW], [S1, S2], at(2)),
+        pack(CASE, [S1, S2], at(3)),
+        pack(PALLET, [CASE], at(4)),
+        ship([PALLET], CUSTOMER_A, at(5)),
+        receive([PALLET], SUPPLIER, at(6)),
+    )
+    index.refresh()
+    monkeypatch.setattr(snapshot, "PACE", 2)
+    pauses: list[int] = []
+    paced = Snapshot.take(index.graph, pause=lambda: pauses.append(1))
+    plain = Snapshot.take(index.graph)
+    assert len(pauses) > 5
+    for field in dataclasses.fields(Snapshot):
+        if field.init:
+            mine, theirs = getattr(paced, field.name), getattr(plain, field.name)
+            if isinstance(mine, np.ndarray):
+                assert np.array_equal(mine, theirs), field.name
+            else:
+                assert mine == theirs, field.name
+
+
+def test_a_retake_gives_way_while_traces_run(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At each pause a retake waits while a trace or recall is in progress, but never longer than
+    `_GIVE_WAY` at a time, so that it finishes under a steady stream of traces."""
+    index = index_of(engine, receive([RAW], SUPPLIER, at(1)))
+    clock = [0.0]
+    naps: list[float] = []
+
+    def nap(seconds: float) -> None:
+        naps.append(seconds)
+        clock[0] += seconds
+
+    monkeypatch.setattr(trace_index, "time", SimpleNamespace(sleep=nap, monotonic=lambda: clock[0]))
+    index._give_way()
+    assert naps == []  # nothing to give way to
+    with index.serving():
+        index._give_way()
+    assert naps and sum(naps) == pytest.approx(trace_index._GIVE_WAY, abs=trace_index._NAP)

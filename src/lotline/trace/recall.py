@@ -179,9 +179,10 @@ def recall_impact(index: TraceIndex, ids: list[str], *, own_parties: Collection[
     not found. Raises IdentifierError for a malformed identifier."""
     for root in ids:
         identity_key(root)
-    index.refresh()
-    with index._lock:  # one consistent snapshot of the genealogy while we read it
-        return Recall(index, own_parties).run(list(dict.fromkeys(ids)))
+    with index.serving():
+        index.refresh()
+        with index._lock:  # one consistent snapshot of the genealogy while we read it
+            return Recall(index, own_parties).run(list(dict.fromkeys(ids)))
 
 
 def _chunks(values: list[Any]) -> Iterator[list[Any]]:

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +37,10 @@ _KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
 # Rebuild once this many events arrived after the snapshot (or a tenth of what it holds, if more): each
 # event after it can send part of a trace through the one-node-at-a-time path.
 REBUILD_AFTER = 20_000
+# A retake beside traces calls its `pause` before every this many items of its long loops (see `_paced`).
+PACE = 1024
+T = TypeVar("T")
+Pause = Callable[[], None]
 
 
 def csr(keys: Ints, size: int, *columns: Ints) -> tuple[Ints, list[Ints]]:
@@ -174,10 +179,18 @@ class Snapshot:
         self.new_parents: set[int] = set()  # snapshot nodes that first held something after it was taken
 
     @classmethod
-    def take(cls, graph: Graph, view: View | None = None, previous: Snapshot | None = None) -> Snapshot:
+    def take(
+        cls,
+        graph: Graph,
+        view: View | None = None,
+        previous: Snapshot | None = None,
+        pause: Pause | None = None,
+    ) -> Snapshot:
         """Copy the graph's forward genealogy into arrays (seconds at a million events): the graph as it is
         now, or as it was when `view` was taken (then safe on another thread while the graph grows).
-        `previous`, an earlier snapshot of the same graph, saves sorting again the identifiers it held."""
+        `previous`, an earlier snapshot of the same graph, saves sorting again the identifiers it held.
+        `pause` is called every `PACE` items of the long loops: a retake on another thread waits there while
+        traces run (see `TraceIndex._give_way`)."""
         view = View.of(graph) if view is None else view
         last, nodes = view.last, view.nodes
         time = np.zeros(last + 1, dtype=np.int64)
@@ -185,7 +198,7 @@ class Snapshot:
         declared = set(view.declared)
         event_ids = [""] * (last + 1)
         events = graph.events
-        for pk in islice(graph.added, view.journal):
+        for pk in _paced(islice(graph.added, view.journal), pause):
             event = events[pk]
             time[pk] = event.time
             live[pk] = event.event_id not in declared
@@ -193,18 +206,18 @@ class Snapshot:
         parents = view.parents
         keys = graph.keys[:nodes]
         kind = np.fromiter(
-            (_KIND_CODE[kind_of(key, n in parents)] for n, key in enumerate(keys)),
+            (_KIND_CODE[kind_of(key, n in parents)] for n, key in _paced(enumerate(keys), pause)),
             dtype=np.int8,
             count=nodes,
         )
-        displayed = [raw or key for raw, key in zip(graph.raws[:nodes], keys, strict=True)]
-        rank = _rank(displayed, previous)
+        displayed = [raw or key for raw, key in _paced(zip(graph.raws[:nodes], keys, strict=True), pause)]
+        rank = _rank(displayed, previous, pause)
         shown = np.empty(nodes, dtype=object)
         shown[:] = displayed
         groups: dict[str, int] = {}
         # flat int64 buffers, not lists: millions of int objects would stay in the allocator's arenas
         cons, out = array("q"), array("q")
-        for gi, (group, (inputs, outputs)) in enumerate(view.groups.items()):
+        for gi, (group, (inputs, outputs)) in enumerate(_paced(view.groups.items(), pause)):
             groups[group] = gi
             for n, pk in inputs:
                 if pk <= last:
@@ -218,17 +231,17 @@ class Snapshot:
         out_ptr, (out_node, out_pk) = csr(o[:, 0], len(groups), o[:, 1], o[:, 2])
         spans = array("q")
         as_of = graph.live_as_of(view.last, view.declared)
-        for parent in view.aggregated:
+        for parent in _paced(view.aggregated, pause):
             for span in graph.replay(parent, as_of):  # (graph.spans would cache them all)
                 spans.extend((span.child, span.parent, span.start, span.end, span.opened))
         sp = np.frombuffer(spans, dtype=np.int64).reshape(-1, 5)
         cont_ptr, (cont_span,) = csr(sp[:, 0], nodes, np.arange(len(sp), dtype=np.int64))
         party_ids: dict[str, int] = {}
         ship_ptr, ship_pk, dest_ptr, dest_party = _movements(
-            graph, view, view.shipments, s.REF_DESTINATION, party_ids
+            graph, view, view.shipments, s.REF_DESTINATION, party_ids, pause
         )
         recv_ptr, recv_pk, src_ptr, src_party = _movements(
-            graph, view, view.receipts, s.REF_SOURCE, party_ids
+            graph, view, view.receipts, s.REF_SOURCE, party_ids, pause
         )
         return cls(
             last_pk=last,
@@ -377,7 +390,18 @@ class Snapshot:
                 marks[node] = True
 
 
-def _rank(displayed: list[str], previous: Snapshot | None) -> Ints:
+def _paced(items: Iterable[T], pause: Pause | None) -> Iterable[T]:
+    """`items`, with `pause()` called before every `PACE` of them (as they are, without a pause)."""
+    return items if pause is None else _pacing(iter(items), pause)
+
+
+def _pacing(items: Iterator[T], pause: Pause) -> Iterator[T]:
+    while chunk := list(islice(items, PACE)):
+        pause()
+        yield from chunk
+
+
+def _rank(displayed: list[str], previous: Snapshot | None, pause: Pause | None = None) -> Ints:
     """Each node's place in the order of the displayed identifiers. Nodes are only ever added, and a node's
     display never changes, so the order of those an earlier snapshot holds stands: only the new ones are
     sorted and merged in. (Sorting millions of strings again is one call of a second or more that keeps
@@ -390,7 +414,7 @@ def _rank(displayed: list[str], previous: Snapshot | None) -> Ints:
         held = np.empty(old, dtype=np.int64)  # the old nodes in order (rank is a permutation)
         held[previous.rank] = np.arange(old, dtype=np.int64)
         new = sorted(range(old, nodes), key=displayed.__getitem__)
-        at = [bisect_right(held, displayed[n], key=displayed.__getitem__) for n in new]
+        at = [bisect_right(held, displayed[n], key=displayed.__getitem__) for n in _paced(new, pause)]
         order = np.insert(held, np.array(at, dtype=np.int64), np.array(new, dtype=np.int64))
     rank = np.empty(nodes, dtype=np.int64)
     rank[order] = np.arange(nodes, dtype=np.int64)
@@ -398,13 +422,18 @@ def _rank(displayed: list[str], previous: Snapshot | None) -> Ints:
 
 
 def _movements(
-    graph: Graph, view: View, moved: dict[int, list[int]], kind: str, party_ids: dict[str, int]
+    graph: Graph,
+    view: View,
+    moved: dict[int, list[int]],
+    kind: str,
+    party_ids: dict[str, int],
+    pause: Pause | None = None,
 ) -> tuple[Ints, Ints, Ints, Ints]:
     """Shipments or receipts as arrays: node -> event pks (CSR), and event pk -> its destination or source
     parties (CSR of indexes into `party_ids`, which grows)."""
     pairs = array("q")
     last = view.last
-    for n, moves in moved.items():
+    for n, moves in _paced(moved.items(), pause):
         for pk in moves:
             if pk <= last:
                 pairs.extend((n, pk))
@@ -414,7 +443,7 @@ def _movements(
     # collections of the garbage collector of 300 ms that stop every thread (traces beside a retake)
     named, party = array("q"), array("q")
     lights = graph.events
-    for pk in np.unique(mv[:, 1]).tolist():
+    for pk in _paced(np.unique(mv[:, 1]).tolist(), pause):
         for _, name in lights[pk].parties(kind):
             named.append(pk)
             party.append(party_ids.setdefault(name, len(party_ids)))
