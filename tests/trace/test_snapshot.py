@@ -142,6 +142,22 @@ def test_a_retake_orders_identifiers_as_sorting_them_all_again_would() -> None:
     assert _rank(displayed, None)[ordered].tolist() == list(range(len(displayed)))
 
 
+def test_a_retake_that_pauses_sorts_the_new_identifiers_a_slice_at_a_time_to_the_same_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a pause, the identifiers new since the previous snapshot are sorted in slices and merged (one
+    long sort would hold up traces); the order, repeats included, is the one sorting them all gives."""
+    monkeypatch.setattr(snapshot, "_COPY", 8)
+    rng = random.Random(11)
+    displayed = [f"urn:epc:id:sgtin:0614141.{rng.randrange(40):06d}.1" for _ in range(300)]  # repeats
+    pauses: list[int] = []
+    for held in (0, 7, 150):
+        previous = cast(Snapshot, SimpleNamespace(nodes=held, rank=_rank(displayed[:held], None)))
+        paced = _rank(displayed, previous, lambda: pauses.append(1))
+        assert paced.tolist() == _rank(displayed, None).tolist()
+    assert pauses
+
+
 def test_a_retake_pauses_between_chunks_and_takes_the_same_snapshot(
     engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

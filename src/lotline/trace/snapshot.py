@@ -15,6 +15,7 @@ time, so a trace always sees every event; once enough has changed, the snapshot 
 
 from __future__ import annotations
 
+import heapq
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
@@ -39,6 +40,7 @@ _KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
 REBUILD_AFTER = 20_000
 # A retake beside traces calls its `pause` before every this many items of its long loops (see `_paced`).
 PACE = 1024
+_COPY = 65_536  # items per array copy between two pauses
 T = TypeVar("T")
 Pause = Callable[[], None]
 
@@ -213,7 +215,8 @@ class Snapshot:
         displayed = [raw or key for raw, key in _paced(zip(graph.raws[:nodes], keys, strict=True), pause)]
         rank = _rank(displayed, previous, pause)
         shown = np.empty(nodes, dtype=object)
-        shown[:] = displayed
+        for start in _paced(range(0, nodes, _COPY), pause):  # (one copy of millions holds the interpreter)
+            shown[start : start + _COPY] = displayed[start : start + _COPY]
         groups: dict[str, int] = {}
         # flat int64 buffers, not lists: millions of int objects would stay in the allocator's arenas
         cons, out = array("q"), array("q")
@@ -401,6 +404,18 @@ def _pacing(items: Iterator[T], pause: Pause) -> Iterator[T]:
         yield from chunk
 
 
+def _sorted(nodes: range, displayed: list[str], pause: Pause | None) -> list[int]:
+    """`nodes` in the order of their displayed identifiers. With a pause, sorted a slice at a time and merged:
+    one sort of a few hundred thousand strings holds the interpreter for a few hundred milliseconds."""
+    if pause is None or len(nodes) <= _COPY:
+        return sorted(nodes, key=displayed.__getitem__)
+    runs = []
+    for start in range(0, len(nodes), _COPY // 4):
+        pause()
+        runs.append(sorted(nodes[start : start + _COPY // 4], key=displayed.__getitem__))
+    return list(_paced(heapq.merge(*runs, key=displayed.__getitem__), pause))
+
+
 def _rank(displayed: list[str], previous: Snapshot | None, pause: Pause | None = None) -> Ints:
     """Each node's place in the order of the displayed identifiers. Nodes are only ever added, and a node's
     display never changes, so the order of those an earlier snapshot holds stands: only the new ones are
@@ -413,7 +428,7 @@ def _rank(displayed: list[str], previous: Snapshot | None, pause: Pause | None =
         old = previous.nodes
         held = np.empty(old, dtype=np.int64)  # the old nodes in order (rank is a permutation)
         held[previous.rank] = np.arange(old, dtype=np.int64)
-        new = sorted(range(old, nodes), key=displayed.__getitem__)
+        new = _sorted(range(old, nodes), displayed, pause)
         at = [bisect_right(held, displayed[n], key=displayed.__getitem__) for n in _paced(new, pause)]
         order = np.insert(held, np.array(at, dtype=np.int64), np.array(new, dtype=np.int64))
     rank = np.empty(nodes, dtype=np.int64)
