@@ -215,7 +215,9 @@ class Snapshot:
         displayed = [raw or key for raw, key in _paced(zip(graph.raws[:nodes], keys, strict=True), pause)]
         rank = _rank(displayed, previous, pause)
         shown = np.empty(nodes, dtype=object)
-        for start in _paced(range(0, nodes, _COPY), pause):  # (one copy of millions holds the interpreter)
+        for start in range(0, nodes, _COPY):  # in slices: one copy of millions holds the interpreter
+            if pause is not None:
+                pause()
             shown[start : start + _COPY] = displayed[start : start + _COPY]
         groups: dict[str, int] = {}
         # flat int64 buffers, not lists: millions of int objects would stay in the allocator's arenas
