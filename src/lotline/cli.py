@@ -93,14 +93,14 @@ def import_(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from lotline.importer import find_files, import_files, start_workers_early
+    from lotline.importer import find_files, import_files, start_workers_early, total_size
 
     try:
         files = find_files(paths)
     except FileNotFoundError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    total_bytes = sum(f.stat().st_size for f in files)
+    total_bytes = total_size(files)
     start_workers_early(files, total_bytes)
     engine = open_db(db)
     started = time.perf_counter()

@@ -81,14 +81,15 @@ def start_workers_early(files: Iterable[Path], total_bytes: int | None = None) -
     """Get the worker processes' fork server loading (about half a second) if `import_files` will want workers
     for these files, so that it overlaps what the caller does in between, e.g. opening the database.
     `total_bytes`: the files' sizes added up, if the caller has it already."""
-    if (_total(files) if total_bytes is None else total_bytes) >= _SMALL:
+    if (total_size(files) if total_bytes is None else total_bytes) >= _SMALL:
         start_fork_server()
 
 
 Progress = Callable[[Path, int, int], Any]
 
 
-def _total(files: Iterable[Path]) -> int:
+def total_size(files: Iterable[Path]) -> int:
+    """The files' sizes added up (bytes)."""
     return sum(f.stat().st_size for f in files)
 
 
@@ -112,7 +113,7 @@ def import_files(
     files = list(files)
     summary = ImportSummary()
     n_workers = default_workers() if workers is None else workers
-    if workers is None and (_total(files) if total_bytes is None else total_bytes) < _SMALL:
+    if workers is None and (total_size(files) if total_bytes is None else total_bytes) < _SMALL:
         n_workers = 0  # not worth starting processes for a few documents
     writer = _Writer(engine, summary, on_progress)
     with _collector_paused():

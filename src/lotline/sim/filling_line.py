@@ -47,7 +47,7 @@ from asyncua.ua.object_ids import ObjectIds
 from lotline.sim._opcua import Security, Users, data_value, nid, qn, variant
 from lotline.sim.ports import free_port
 
-__all__ = ["APPLICATION_URI", "NAMESPACE", "STATES", "FillingLine", "Security", "free_port"]
+__all__ = ["APPLICATION_URI", "NAMESPACE", "STATES", "FillingLine", "Security"]
 
 NAMESPACE = "urn:lotline:sim:filling-line"
 APPLICATION_URI = "urn:lotline:sim:filling-line:server"  # put it in the server certificate's SubjectAltName

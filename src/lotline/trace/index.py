@@ -188,21 +188,17 @@ class TraceIndex:
         until: int | None = None,
     ) -> TraceResult:
         with self.serving():
-            return self._trace(direction, root, max_depth=max_depth, since=since, until=until)
-
-    def _trace(
-        self, direction: str, root: str, *, max_depth: int | None, since: int | None, until: int | None
-    ) -> TraceResult:
-        self.refresh()
-        with self._lock:
-            if direction == "forward":
-                result = self.forward(root, max_depth=max_depth, since=since, until=until)
-            else:
-                result = backward(
-                    self.graph, root, max_depth=max_depth, since=since, until=until, snap=self.snapshot()
-                )
-            self._freeze_caches()
-            return result
+            self.refresh()
+            with self._lock:
+                if direction == "forward":
+                    result = self.forward(root, max_depth=max_depth, since=since, until=until)
+                else:
+                    snap = self.snapshot()
+                    result = backward(
+                        self.graph, root, max_depth=max_depth, since=since, until=until, snap=snap
+                    )
+                self._freeze_caches()
+                return result
 
     def forward(
         self, root: str, *, max_depth: int | None = None, since: int | None = None, until: int | None = None
