@@ -226,3 +226,75 @@ def test_removing_a_logger_does_not_empty_the_pallet(engine: sa.Engine) -> None:
         engine, pack(pallet, [FINISHED], at(5)), associate, dissociate, ship([pallet], CUSTOMER_A, at(7))
     )
     assert CUSTOMER_A in party_ids(index.trace("forward", FINISHED))
+
+
+def _attach(parent: str, device: str, time: str, action: str = "ADD") -> dict[str, object]:
+    event: dict[str, object] = {
+        "type": "AssociationEvent",
+        "eventTime": time,
+        "eventTimeZoneOffset": "+01:00",
+        "action": action,
+        "parentID": parent,
+    }
+    if action == "ADD":
+        event["childEPCs"] = [device]
+    return event
+
+
+def test_a_logger_on_a_suspect_pallet_is_listed_but_does_not_carry_it_to_the_next_pallet(
+    engine: sa.Engine,
+) -> None:
+    """A data logger rides on one pallet, is taken off, and rides on another pallet of a different lot. From
+    the first pallet, forward: the logger is listed (with the association that put it there), but the
+    second pallet, its lot and its customer are not affected; backward: the logger is listed, and the
+    second pallet's supplier is not a source."""
+    first, second, logger = sscc(40), sscc(41), "urn:epc:id:giai:4012345.LOGGER7"
+    index = index_of(
+        engine,
+        receive([RAW_2], SUPPLIER, at(1)),
+        pack(first, [FINISHED], at(5)),
+        _attach(first, logger, at(5, 9)),
+        ship([first], CUSTOMER_A, at(6)),
+        _attach(first, logger, at(7), "DELETE"),
+        pack(second, [RAW_2], at(8)),
+        _attach(second, logger, at(8, 9)),
+        ship([second], CUSTOMER_B, at(9)),
+    )
+    forward = index.trace("forward", first)
+    assert ids(forward) == {FINISHED, logger}
+    assert party_ids(forward) == {CUSTOMER_A}
+    (item,) = [i for i in forward.items if i["id"] == logger]
+    assert item["depth"] == 1 and len(item["path"]) == 1  # the association
+    backward = index.trace("backward", first)
+    assert logger in ids(backward) and second not in ids(backward)
+    assert SUPPLIER not in party_ids(backward)
+
+
+def test_forward_from_a_logger_finds_every_pallet_it_rode_on(engine: sa.Engine) -> None:
+    """A suspect device itself (a logger that failed) is walked: the pallets it was attached to, and
+    where they went."""
+    first, second, logger = sscc(42), sscc(43), "urn:epc:id:giai:4012345.LOGGER8"
+    index = index_of(
+        engine,
+        _attach(first, logger, at(5)),
+        ship([first], CUSTOMER_A, at(6)),
+        _attach(first, logger, at(7), "DELETE"),
+        _attach(second, logger, at(8)),
+        ship([second], CUSTOMER_B, at(9)),
+    )
+    forward = index.trace("forward", logger)
+    assert {first, second} <= ids(forward)
+    assert party_ids(forward) == {CUSTOMER_A, CUSTOMER_B}
+
+
+def test_a_product_reached_otherwise_is_walked_even_if_also_attached(engine: sa.Engine) -> None:
+    """Listing an attached child does not stop it being walked when the trace reaches it as product."""
+    pallet = sscc(44)
+    index = index_of(
+        engine,
+        _attach(pallet, BATCH, at(4)),
+        pack(pallet, [RAW], at(4, 9)),
+        transform([RAW], [BATCH], at(5)),
+        transform([BATCH], [FINISHED], at(6)),
+    )
+    assert {RAW, BATCH, FINISHED} <= ids(index.trace("forward", pallet))

@@ -241,6 +241,13 @@ class Graph:
                 stack.append((other, a, b, level + 1, entry.opened))
         return found
 
+    def attached(self, opened: Sequence[int]) -> bool:
+        """Whether a nesting chain (`Nested.opened`) goes through an AssociationEvent: a device attached to a
+        container (a data logger on a pallet) is listed with what it was on, but a trace does not walk on
+        from it (it carries no product from one pallet to the next it rides on; see docs/trace.md)."""
+        events = self.events
+        return any(events[pk].event_type == "AssociationEvent" for pk in opened)
+
     def kind(self, node: int) -> str:
         return kind_of(self.keys[node], node in self.is_parent)
 

@@ -166,6 +166,20 @@ class _Sweep:
         level.ends.append(end)
         level.steps.append(step)
 
+    def list_only(self, node: int, depth: int, step: int) -> None:
+        """Put `node` in the result (unless it is there already) without walking on from it: a device
+        attached to a suspect container (`Graph.attached`). A later `push` still walks it."""
+        if self.max_depth is not None and depth > self.max_depth:
+            return
+        snap, gen = self.snap, self.gen
+        if node >= snap.nodes:
+            self.reached.setdefault(node, (depth, step))
+        elif snap.reach_mark[node] != gen:
+            snap.reach_mark[node] = gen
+            snap.reach_depth[node] = depth
+            snap.reach_step[node] = step
+            self.reached_one.append(node)
+
     def push_whole(self, nodes: Ints, steps: Ints, depth: int) -> None:
         """Queue each of `nodes` (snapshot nodes) for all time (transformation outputs), first arrival wins."""
         if self.max_depth is not None and depth > self.max_depth:
@@ -448,6 +462,10 @@ def forward(
     sweep = _Sweep(graph, snap, since, until, max_depth)
     sweep.push(node, START, FOREVER, 0, NO_STEP)
     for inner in graph.inside(node, START, FOREVER):
-        sweep.push(inner.node, START, FOREVER, inner.level, sweep.steps.chain(NO_STEP, inner.opened))
+        step = sweep.steps.chain(NO_STEP, inner.opened)
+        if graph.attached(inner.opened):
+            sweep.list_only(inner.node, inner.level, step)
+        else:
+            sweep.push(inner.node, START, FOREVER, inner.level, step)
     sweep.run()
     return sweep.result(root, node)

@@ -26,7 +26,7 @@ from lotline.store import schema as s
 
 if TYPE_CHECKING:
     from lotline.trace.snapshot import Snapshot
-from lotline.trace.graph import FOREVER, Graph
+from lotline.trace.graph import FOREVER, Graph, Nested
 
 EVER = (-(2**62), FOREVER)
 
@@ -72,16 +72,31 @@ class _Walk:
         if self.max_depth is not None and depth > self.max_depth:
             return
         spans = self.covered.get(node)
-        if spans is None:  # reached for the first time: this path is the one the result gives
+        if spans is None:  # walked for the first time
             self.covered[node] = [(start, end)]
-            self.reached[node] = (depth, path)
-            self.used.update(path)
+            if node not in self.reached:  # reached for the first time: this path is the one the result gives
+                self.reached[node] = (depth, path)
+                self.used.update(path)
         else:
             for a, b in spans:
                 if a <= start and end <= b:
                     return  # this stretch of time was walked already
             spans.append((start, end))
         self.queue.append((node, start, end, depth, path))
+
+    def list_only(self, node: int, depth: int, path: list[str]) -> None:
+        """Put `node` in the result (unless it is there already) without walking on from it: a device
+        attached to a container (`Graph.attached`). A later `push` still walks it."""
+        if (self.max_depth is None or depth <= self.max_depth) and node not in self.reached:
+            self.reached[node] = (depth, path)
+            self.used.update(path)
+
+    def contents(self, inner: Nested, depth: int, path: list[str]) -> None:
+        """Push what a container held (`Graph.inside`), or only list it if it was attached to it."""
+        if self.graph.attached(inner.opened):
+            self.list_only(inner.node, depth, path)
+        else:
+            self.push(inner.node, *EVER, depth, path)
 
     def party(self, relation: str, party: str, event_id: str) -> None:
         self.parties.setdefault((party, relation), set()).add(event_id)
@@ -165,7 +180,7 @@ def _contents_when_shipped(walk: _Walk, root: int) -> None:
     moments = [(time, time + 1, [event_id]) for time, event_id in times] or [(*EVER, [])]
     for start, end, path in moments:
         for inner in g.inside(root, start, end):
-            walk.push(inner.node, *EVER, inner.level, [*path, *_opened(g, inner.opened)])
+            walk.contents(inner, inner.level, [*path, *_opened(g, inner.opened)])
 
 
 def _backward_step(walk: _Walk, node: int, depth: int, path: list[str]) -> None:
@@ -185,7 +200,7 @@ def _backward_step(walk: _Walk, node: int, depth: int, path: list[str]) -> None:
             step = path + ([via] if consumed.event_id == via else [via, consumed.event_id])
             walk.push(source, *EVER, depth + 1, step)
             for inner in g.inside(source, consumed.time, consumed.time + 1):
-                walk.push(inner.node, *EVER, depth + 1 + inner.level, [*step, *_opened(g, inner.opened)])
+                walk.contents(inner, depth + 1 + inner.level, [*step, *_opened(g, inner.opened)])
     # 2. received: source parties of receipts of it, or of a container (nested) while it held it
     found = walk.snap.received(node, walk.since, walk.until) if walk.snap is not None else None
     if found is not None:
