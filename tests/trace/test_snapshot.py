@@ -5,9 +5,11 @@ traces do not wait while it is retaken."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import random
 import threading
 import time
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import cast
 
@@ -204,3 +206,40 @@ def test_a_retake_gives_way_while_traces_run(engine: sa.Engine, monkeypatch: pyt
     with index.serving():
         index._give_way()
     assert naps and sum(naps) == pytest.approx(trace_index._GIVE_WAY, abs=trace_index._NAP)
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_retake_holds_off_full_garbage_collections_until_it_is_done(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch, fails: bool
+) -> None:
+    """A full collection walks the lists a retake is making (0.1-0.3 s each, several a second under
+    back-to-back traces at 1M events, every thread waiting): none runs during a retake, and the collector
+    is as it was afterwards, also when the retake fails."""
+    monkeypatch.setattr(snapshot, "REBUILD_AFTER", 0)
+    index = index_of(engine, receive([RAW], SUPPLIER, at(1)), transform([RAW], [S1], at(2)))
+    index.trace("forward", RAW)
+    pending: list[Callable[[], None]] = []
+    index.start_retake = pending.append
+    during: list[tuple[int, int, int]] = []
+    take = Snapshot.take
+
+    def watched_take(
+        graph: Graph,
+        view: View | None = None,
+        previous: Snapshot | None = None,
+        pause: snapshot.Pause | None = None,
+    ) -> Snapshot:
+        during.append(gc.get_threshold())
+        if fails:
+            raise RuntimeError("the retake fails")
+        return take(graph, view, previous, pause)
+
+    monkeypatch.setattr(Snapshot, "take", watched_take)
+    before = gc.get_threshold()
+    index_of(engine, pack(CASE, [S1], at(3)))
+    index.trace("forward", RAW)  # starts the retake (deferred here)
+    (run,) = pending
+    run()
+    assert during[0][:2] == before[:2] and during[0][2] > 1_000_000  # no full collection meanwhile
+    assert gc.get_threshold() == before
+    assert ids(index.trace("forward", RAW)) == {S1, CASE}

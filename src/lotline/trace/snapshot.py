@@ -15,6 +15,7 @@ time, so a trace always sees every event; once enough has changed, the snapshot 
 
 from __future__ import annotations
 
+import gc
 import heapq
 from array import array
 from bisect import bisect_right
@@ -199,6 +200,7 @@ class Snapshot:
         live = np.zeros(last + 1, dtype=np.bool_)
         declared = set(view.declared)
         event_ids = [""] * (last + 1)
+        _out_of_sight()  # the list object, however its items change later
         events = graph.events
         for pk in _paced(islice(graph.added, view.journal), pause):
             event = events[pk]
@@ -206,13 +208,15 @@ class Snapshot:
             live[pk] = event.event_id not in declared
             event_ids[pk] = event.event_id
         parents = view.parents
-        keys = graph.keys[:nodes]
+        keys, raws = graph.keys[:nodes], graph.raws[:nodes]
+        _out_of_sight()
         kind = np.fromiter(
             (_KIND_CODE[kind_of(key, n in parents)] for n, key in _paced(enumerate(keys), pause)),
             dtype=np.int8,
             count=nodes,
         )
-        displayed = [raw or key for raw, key in _paced(zip(graph.raws[:nodes], keys, strict=True), pause)]
+        displayed = [raw or key for raw, key in _paced(zip(raws, keys, strict=True), pause)]
+        _out_of_sight()
         rank = _rank(displayed, previous, pause)
         shown = np.empty(nodes, dtype=object)
         for start in range(0, nodes, _COPY):  # in slices: one copy of millions holds the interpreter
@@ -230,6 +234,7 @@ class Snapshot:
             for n, pk in outputs:
                 if pk <= last:
                     out.extend((gi, n, pk))
+        _out_of_sight()
         c = np.frombuffer(cons, dtype=np.int64).reshape(-1, 3)
         cons_ptr, (cons_group, cons_pk) = csr(c[:, 0], nodes, c[:, 1], c[:, 2])
         o = np.frombuffer(out, dtype=np.int64).reshape(-1, 3)
@@ -393,6 +398,14 @@ class Snapshot:
             node = graph.ids[key]
             if node < self.nodes:
                 marks[node] = True
+
+
+def _out_of_sight() -> None:
+    """Move the copy's lists and dicts made so far (millions of entries: eventIDs, identifiers, groups) out of
+    the cyclic garbage collector's sight, as the index's build does: every collection that found them young
+    would walk them all, 100 ms and more each time, holding every thread (traces beside a retake). They hold
+    no cycles, and reference counting still frees them when the copy is replaced."""
+    gc.freeze()
 
 
 def _paced(items: Iterable[T], pause: Pause | None) -> Iterable[T]:
