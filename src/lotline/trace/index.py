@@ -28,6 +28,7 @@ from lotline.pipeline.prepare import identifiers_of, references_of
 from lotline.store.engine import is_sqlite_file
 from lotline.store.schema import events
 from lotline.trace import sweep
+from lotline.trace.collector import full_collections_held
 from lotline.trace.facts import Light
 from lotline.trace.graph import Graph
 from lotline.trace.snapshot import Snapshot, View
@@ -38,7 +39,6 @@ _VALUES = 100_000  # reference values remembered for sharing (see TraceIndex.__i
 _FREEZE_EVERY = 2_000  # containers whose spans were cached since the last freeze (see _freeze_caches)
 _GIVE_WAY = 0.02  # a retake waits at most this long (s) at each of its pauses while traces run
 _NAP = 0.0005
-_NEVER = 1 << 30  # a threshold of the oldest generation that is not reached (`_no_full_collections`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +236,7 @@ class TraceIndex:
 
         def run() -> None:
             try:
-                with _no_full_collections():
+                with full_collections_held():
                     self._retaken = Snapshot.take(self.graph, view, previous, pause=self._give_way)
             except Exception:  # the stale snapshot keeps serving (correctly, more slowly); tried again later
                 logging.getLogger("lotline.trace").exception("retaking the trace snapshot failed")
@@ -279,22 +279,6 @@ class TraceIndex:
         if cached - self._frozen_at >= _FREEZE_EVERY:
             gc.freeze()
             self._frozen_at = cached
-
-
-@contextmanager
-def _no_full_collections() -> Iterator[None]:
-    """While a retake runs, no full collection of the garbage collector: with the index frozen out of its
-    sight (`gc.freeze`), the oldest generation is small and a full collection comes after every ten of
-    the middle one, a few times a second under back-to-back traces, each walking the retake's lists and
-    dicts as they are being made (0.1-0.3 s, holding every thread: at 1M events, traces beside a retake
-    waited that long several times a second). Collections of the young generations go on; the full ones
-    resume when the retake is done."""
-    young, middle, old = gc.get_threshold()
-    gc.set_threshold(young, middle, _NEVER)
-    try:
-        yield
-    finally:
-        gc.set_threshold(young, middle, old)
 
 
 def _in_thread(work: Callable[[], None]) -> None:
