@@ -333,3 +333,31 @@ def test_lotline_check_exits_1_on_errors_and_prints_json(engine: sa.Engine, db_u
     assert bad.exit_code == 2 and "unknown rule" in bad.stderr
     help_ = runner.invoke(_cli(), ["check", "--help"])
     assert help_.exit_code == 0 and "Example" in help_.stdout
+
+
+def test_the_check_gives_way_to_traces_and_finds_the_same(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check runs for minutes at a million events beside traces in a server: its long loops pause every
+    `PACE` items at `TraceIndex.give_way` (which waits while a trace runs) and hold off full garbage
+    collections. Pausing changes nothing it finds."""
+    import gc
+
+    from lotline.trace import pacing
+
+    events = [
+        receive([RAW], SUPPLIER, at(1)),
+        transform([RAW, lot("000077", "NEVER")], [BATCH], at(2)),
+        pack(sscc(5), [FINISHED], at(4)),
+        ship([sscc(5), sscc(6)], CUSTOMER_A, at(5)),
+    ]
+    index = index_of(engine, *events)
+    plain = check(index)
+    monkeypatch.setattr(pacing, "PACE", 1)
+    pauses: list[tuple[int, int, int]] = []
+    monkeypatch.setattr(index, "give_way", lambda: pauses.append(gc.get_threshold()))
+    paused = check(index)
+    assert len(pauses) > 10 and all(threshold[2] > 1_000_000 for threshold in pauses)
+    assert gc.get_threshold()[2] < 1_000_000
+    assert paused.as_json() == plain.as_json()
+    assert paused.findings

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from lotline.trace import index as trace_index
-from lotline.trace import snapshot
+from lotline.trace import pacing, snapshot
 from lotline.trace.graph import Graph
 from lotline.trace.snapshot import Snapshot, View, _rank
 from tests.trace.builders import (
@@ -175,7 +175,7 @@ def test_a_retake_pauses_between_chunks_and_takes_the_same_snapshot(
         receive([PALLET], SUPPLIER, at(6)),
     )
     index.refresh()
-    monkeypatch.setattr(snapshot, "PACE", 2)
+    monkeypatch.setattr(pacing, "PACE", 2)
     pauses: list[int] = []
     paced = Snapshot.take(index.graph, pause=lambda: pauses.append(1))
     plain = Snapshot.take(index.graph)
@@ -201,10 +201,10 @@ def test_a_retake_gives_way_while_traces_run(engine: sa.Engine, monkeypatch: pyt
         clock[0] += seconds
 
     monkeypatch.setattr(trace_index, "time", SimpleNamespace(sleep=nap, monotonic=lambda: clock[0]))
-    index._give_way()
+    index.give_way()
     assert naps == []  # nothing to give way to
     with index.serving():
-        index._give_way()
+        index.give_way()
     assert naps and sum(naps) == pytest.approx(trace_index._GIVE_WAY, abs=trace_index._NAP)
 
 

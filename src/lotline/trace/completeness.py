@@ -21,9 +21,11 @@ from lotline.epcis.identifiers import identity_key
 from lotline.epcis.timefmt import format_time
 from lotline.errors import IdentifierError
 from lotline.store import schema as s
+from lotline.trace.collector import full_collections_held
 from lotline.trace.facts import INBOUND_STEPS, OBJECT_ROLES, OUTBOUND_STEPS, PARTY_TYPES, Light
 from lotline.trace.graph import Graph, Span, kind_of
 from lotline.trace.index import AsOf, TraceIndex
+from lotline.trace.pacing import Pause, paced
 
 Rule = Literal[
     "output-without-inputs",
@@ -182,10 +184,14 @@ def check(index: TraceIndex, *, tolerance: float = MASS_TOLERANCE) -> Completene
     names an event after `last`, which its `live` filters out. So the result is the one a check holding the
     lock for its whole run would have produced at `last`."""
     as_of = index.as_of()
-    stored = _read_stored(index.engine, as_of.last)  # the plants and quantities, from the database
-    run = _Check(index.graph, stored, as_of, tolerance)
-    run.run()
-    return run.report()
+    # minutes at a million events, beside traces in a server: traces go first (`lotline.trace.pacing`), and
+    # no full garbage collection walks what the check builds (`lotline.trace.collector`)
+    with full_collections_held():
+        # the plants and quantities, from the database
+        stored = _read_stored(index.engine, as_of.last, index.give_way)
+        run = _Check(index.graph, stored, as_of, tolerance, index.give_way)
+        run.run()
+        return run.report()
 
 
 @dataclass
@@ -198,7 +204,7 @@ class _Stored:
     quantities: dict[int, list[tuple[str, str, float, str]]] = field(default_factory=dict)
 
 
-def _read_stored(engine: Engine, last: int) -> _Stored:
+def _read_stored(engine: Engine, last: int, pause: Pause | None = None) -> _Stored:
     stored = _Stored()
     ev = s.events
     columns = select(ev.c.id, ev.c.read_point, ev.c.biz_location, ev.c.body)
@@ -209,7 +215,7 @@ def _read_stored(engine: Engine, last: int) -> _Stored:
             rows = conn.execute(stmt).all()
         if not rows:
             break
-        for row in rows:
+        for row in paced(rows, pause):
             body: dict[str, Any] | None = None
             if location := row.biz_location or row.read_point:
                 site = sites.get(location) or sites.setdefault(location, sys.intern(plant_key(location)))
@@ -236,8 +242,16 @@ class _Check:
     """One run of the rules over the graph as of `as_of` (see `check`: it reads the shared graph while
     refreshes extend it, through `live`, `spans` and `kind`, never `Graph.live`, `spans` or `kind`)."""
 
-    def __init__(self, graph: Graph, stored: _Stored, as_of: AsOf, tolerance: float = MASS_TOLERANCE) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        stored: _Stored,
+        as_of: AsOf,
+        tolerance: float = MASS_TOLERANCE,
+        pause: Pause | None = None,
+    ) -> None:
         self.g, self.stored, self.last, self.tolerance = graph, stored, as_of.last, tolerance
+        self.pause = pause  # called every `PACE` items of the long loops (see `check`)
         self.as_of = as_of
         self.findings: list[Finding] = []
         self._spans: dict[int, list[Span]] = {}
@@ -253,7 +267,7 @@ class _Check:
         self._origins: dict[int, list[tuple[int, int, str]]] = {}
         self._via: dict[int, set[int]] = {}  # node -> containers it was received in
         self._held: dict[int, list[Span]] | None = None
-        for pk in self.live_pks:
+        for pk in paced(self.live_pks, pause):
             e = graph.events[pk]
             plant = self.plant_of[pk] = self._locate(e)
             if plant is not None:
@@ -360,7 +374,7 @@ class _Check:
         """`Graph.containers_of`, from one pass over every parent's spans (a check asks for most nodes)."""
         if self._held is None:
             self._held = defaultdict(list)
-            for parent in list(self.g.aggregations):
+            for parent in paced(list(self.g.aggregations), self.pause):
                 for span in self.spans(parent):
                     self._held[span.child].append(span)
         return self._held.get(node, [])
@@ -403,7 +417,7 @@ class _Check:
             getattr(self, rule.replace("-", "_"))()
 
     def output_without_inputs(self) -> None:
-        for inputs, outputs in list(self.g.groups.values()):
+        for inputs, outputs in paced(list(self.g.groups.values()), self.pause):
             if not any(self.live(pk) for _, pk in inputs):
                 for n, pks in _by_node((n, pk) for n, pk in outputs if self.live(pk)).items():
                     wrong = (
@@ -413,7 +427,7 @@ class _Check:
 
     def shipped_without_history(self) -> None:
         missing: dict[tuple[int, str | None], tuple[list[int], list[int]]] = {}
-        for node, pks in list(self.g.shipments.items()):
+        for node, pks in paced(list(self.g.shipments.items()), self.pause):
             for pk in pks:
                 for leaf, path in self.contents(node, e.time) if (e := self.live(pk)) else ():
                     if not self.origins(leaf):
@@ -428,7 +442,7 @@ class _Check:
             self.emit("shipped-without-history", [leaf], shipped + packed, wrong)
 
     def receipt_without_supplier(self) -> None:
-        for pk in self.live_pks:
+        for pk in paced(self.live_pks, self.pause):
             e = self.g.events[pk]
             if e.biz_step in INBOUND_STEPS and not e.parties(s.REF_SOURCE):
                 nodes = list(dict.fromkeys(self.g.ids[key] for key, _ in e.moved()))
@@ -438,7 +452,7 @@ class _Check:
                 self.emit("receipt-without-supplier", nodes, [pk], wrong, id_=e.event_id)
 
     def container_shipped_empty(self) -> None:
-        for node, pks in list(self.g.shipments.items()):
+        for node, pks in paced(list(self.g.shipments.items()), self.pause):
             spans = self.spans(node) if self.is_container(node) else []
             for pk in pks if self.is_container(node) else ():
                 e = self.live(pk)
@@ -453,7 +467,7 @@ class _Check:
 
     def input_never_received(self) -> None:
         consumed: dict[tuple[int, str | None], list[int]] = defaultdict(list)
-        for inputs, _ in list(self.g.groups.values()):
+        for inputs, _ in paced(list(self.g.groups.values()), self.pause):
             for n, pk in inputs:
                 if self.live(pk) and not self.origins(n):
                     consumed[(n, self.plant_of.get(pk))].append(pk)
@@ -466,7 +480,7 @@ class _Check:
 
     def out_of_time_order(self) -> None:
         g = self.g
-        for n in sorted(set(g.consumed_by) | set(g.parents_of) | set(g.shipments)):
+        for n in paced(sorted(set(g.consumed_by) | set(g.parents_of) | set(g.shipments)), self.pause):
             origins = self.origins(n)
             first = min(origins) if origins else None
             early = sorted(u for u in self.uses(n) if first and u[0] < first[0])
@@ -479,7 +493,7 @@ class _Check:
     def mass_balance(self) -> None:
         supply: dict[tuple[str, str], list[tuple[int, int, float]]] = defaultdict(list)  # (lot, uom) -> ...
         used: dict[tuple[str, str], list[tuple[int, int, float]]] = defaultdict(list)  # (time, pk, quantity)
-        for pk in self.live_pks:
+        for pk in paced(self.live_pks, self.pause):
             e = self.g.events[pk]
             sources = _party_keys(e, s.REF_SOURCE)
             transfer = bool(sources) and sources <= self.own  # from one of our own sites: counted once
@@ -510,7 +524,7 @@ class _Check:
 
     def report(self) -> CompletenessReport:
         objects: dict[str, set[int]] = defaultdict(set)
-        for n in self.named:
+        for n in paced(self.named, self.pause):
             for plant in self.seen.get(n) or (UNKNOWN_PLANT,):
                 objects[plant].add(n)
         flagged: dict[str, set[int]] = defaultdict(set)

@@ -76,7 +76,7 @@ class TraceIndex:
         self._retaking = False
         self._retaken: Snapshot | None = None
         self.start_retake: Callable[[Callable[[], None]], None] = _in_thread
-        self._serving = 0  # traces and recalls in progress: a retake gives way to them (`_give_way`)
+        self._serving = 0  # traces and recalls in progress: a retake or a completeness check gives way to them (`give_way`)
         self._serving_lock = threading.Lock()
         self._changes = _Changes(engine)
         self._seen: int | None = None  # the change counter when the index last read everything
@@ -237,7 +237,7 @@ class TraceIndex:
         def run() -> None:
             try:
                 with full_collections_held():
-                    self._retaken = Snapshot.take(self.graph, view, previous, pause=self._give_way)
+                    self._retaken = Snapshot.take(self.graph, view, previous, pause=self.give_way)
             except Exception:  # the stale snapshot keeps serving (correctly, more slowly); tried again later
                 logging.getLogger("lotline.trace").exception("retaking the trace snapshot failed")
             finally:
@@ -258,9 +258,10 @@ class TraceIndex:
             with self._serving_lock:
                 self._serving -= 1
 
-    def _give_way(self) -> None:
-        """Called by a retake between chunks of its work (`Snapshot.take`'s pause): while traces run, wait,
-        up to `_GIVE_WAY` s at a time so that it still finishes under a steady stream of traces.
+    def give_way(self) -> None:
+        """Called by long work beside traces between chunks of it (a snapshot retake, the completeness check:
+        `lotline.trace.pacing`): while traces or recalls run, wait, up to `_GIVE_WAY` s at a time so that
+        the work still finishes under a steady stream of traces.
 
         Both threads need the interpreter, and a trace hands it over at every numpy call and query; a
         retake running on beside it took it back each time for a whole switch interval (5 ms), so a trace

@@ -19,10 +19,9 @@ import gc
 import heapq
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +29,7 @@ import numpy.typing as npt
 from lotline.store import schema as s
 from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES
 from lotline.trace.graph import Facts, Graph, kind_of
+from lotline.trace.pacing import Pause, paced
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -39,11 +39,7 @@ _KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
 # Rebuild once this many events arrived after the snapshot (or a tenth of what it holds, if more): each
 # event after it can send part of a trace through the one-node-at-a-time path.
 REBUILD_AFTER = 20_000
-# A retake beside traces calls its `pause` before every this many items of its long loops (see `_paced`).
-PACE = 1024
 _COPY = 65_536  # items per array copy between two pauses
-T = TypeVar("T")
-Pause = Callable[[], None]
 
 
 def csr(keys: Ints, size: int, *columns: Ints) -> tuple[Ints, list[Ints]]:
@@ -193,7 +189,7 @@ class Snapshot:
         now, or as it was when `view` was taken (then safe on another thread while the graph grows).
         `previous`, an earlier snapshot of the same graph, saves sorting again the identifiers it held.
         `pause` is called every `PACE` items of the long loops: a retake on another thread waits there while
-        traces run (see `TraceIndex._give_way`)."""
+        traces run (see `TraceIndex.give_way`)."""
         view = View.of(graph) if view is None else view
         last, nodes = view.last, view.nodes
         time = np.zeros(last + 1, dtype=np.int64)
@@ -202,7 +198,7 @@ class Snapshot:
         event_ids = [""] * (last + 1)
         _out_of_sight()  # the list object, however its items change later
         events = graph.events
-        for pk in _paced(islice(graph.added, view.journal), pause):
+        for pk in paced(islice(graph.added, view.journal), pause):
             event = events[pk]
             time[pk] = event.time
             live[pk] = event.event_id not in declared
@@ -211,11 +207,11 @@ class Snapshot:
         keys, raws = graph.keys[:nodes], graph.raws[:nodes]
         _out_of_sight()
         kind = np.fromiter(
-            (_KIND_CODE[kind_of(key, n in parents)] for n, key in _paced(enumerate(keys), pause)),
+            (_KIND_CODE[kind_of(key, n in parents)] for n, key in paced(enumerate(keys), pause)),
             dtype=np.int8,
             count=nodes,
         )
-        displayed = [raw or key for raw, key in _paced(zip(raws, keys, strict=True), pause)]
+        displayed = [raw or key for raw, key in paced(zip(raws, keys, strict=True), pause)]
         _out_of_sight()
         rank = _rank(displayed, previous, pause)
         shown = np.empty(nodes, dtype=object)
@@ -226,7 +222,7 @@ class Snapshot:
         groups: dict[str, int] = {}
         # flat int64 buffers, not lists: millions of int objects would stay in the allocator's arenas
         cons, out = array("q"), array("q")
-        for gi, (group, (inputs, outputs)) in enumerate(_paced(view.groups.items(), pause)):
+        for gi, (group, (inputs, outputs)) in enumerate(paced(view.groups.items(), pause)):
             groups[group] = gi
             for n, pk in inputs:
                 if pk <= last:
@@ -241,7 +237,7 @@ class Snapshot:
         out_ptr, (out_node, out_pk) = csr(o[:, 0], len(groups), o[:, 1], o[:, 2])
         spans = array("q")
         as_of = graph.live_as_of(view.last, view.declared)
-        for parent in _paced(view.aggregated, pause):
+        for parent in paced(view.aggregated, pause):
             for span in graph.replay(parent, as_of):  # (graph.spans would cache them all)
                 spans.extend((span.child, span.parent, span.start, span.end, span.opened))
         sp = np.frombuffer(spans, dtype=np.int64).reshape(-1, 5)
@@ -408,17 +404,6 @@ def _out_of_sight() -> None:
     gc.freeze()
 
 
-def _paced(items: Iterable[T], pause: Pause | None) -> Iterable[T]:
-    """`items`, with `pause()` called before every `PACE` of them (as they are, without a pause)."""
-    return items if pause is None else _pacing(iter(items), pause)
-
-
-def _pacing(items: Iterator[T], pause: Pause) -> Iterator[T]:
-    while chunk := list(islice(items, PACE)):
-        pause()
-        yield from chunk
-
-
 def _sorted(nodes: range, displayed: list[str], pause: Pause | None) -> list[int]:
     """`nodes` in the order of their displayed identifiers. With a pause, sorted a slice at a time and merged:
     one sort of a few hundred thousand strings holds the interpreter for a few hundred milliseconds."""
@@ -428,7 +413,7 @@ def _sorted(nodes: range, displayed: list[str], pause: Pause | None) -> list[int
     for start in range(0, len(nodes), _COPY // 4):
         pause()
         runs.append(sorted(nodes[start : start + _COPY // 4], key=displayed.__getitem__))
-    return list(_paced(heapq.merge(*runs, key=displayed.__getitem__), pause))
+    return list(paced(heapq.merge(*runs, key=displayed.__getitem__), pause))
 
 
 def _rank(displayed: list[str], previous: Snapshot | None, pause: Pause | None = None) -> Ints:
@@ -444,7 +429,7 @@ def _rank(displayed: list[str], previous: Snapshot | None, pause: Pause | None =
         held = np.empty(old, dtype=np.int64)  # the old nodes in order (rank is a permutation)
         held[previous.rank] = np.arange(old, dtype=np.int64)
         new = _sorted(range(old, nodes), displayed, pause)
-        at = [bisect_right(held, displayed[n], key=displayed.__getitem__) for n in _paced(new, pause)]
+        at = [bisect_right(held, displayed[n], key=displayed.__getitem__) for n in paced(new, pause)]
         order = np.insert(held, np.array(at, dtype=np.int64), np.array(new, dtype=np.int64))
     rank = np.empty(nodes, dtype=np.int64)
     rank[order] = np.arange(nodes, dtype=np.int64)
@@ -463,7 +448,7 @@ def _movements(
     parties (CSR of indexes into `party_ids`, which grows)."""
     pairs = array("q")
     last = view.last
-    for n, moves in _paced(moved.items(), pause):
+    for n, moves in paced(moved.items(), pause):
         for pk in moves:
             if pk <= last:
                 pairs.extend((n, pk))
@@ -473,7 +458,7 @@ def _movements(
     # collections of the garbage collector of 300 ms that stop every thread (traces beside a retake)
     named, party = array("q"), array("q")
     lights = graph.events
-    for pk in _paced(np.unique(mv[:, 1]).tolist(), pause):
+    for pk in paced(np.unique(mv[:, 1]).tolist(), pause):
         for _, name in lights[pk].parties(kind):
             named.append(pk)
             party.append(party_ids.setdefault(name, len(party_ids)))

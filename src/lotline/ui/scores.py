@@ -23,9 +23,9 @@ from lotline.trace.completeness import CompletenessReport, check
 
 TREND_POINTS = 200
 _WAIT_SECONDS = 0.6
-# The check reads every event and holds the trace index while it runs, so on a busy store it runs at most
-# once a minute, and never more than a tenth of the time: the next may start CHECK_SHARE times as long
-# after the last started as the last took.
+# The check reads every event (minutes at a million; traces in the process go first, but it keeps a core
+# busy), so on a busy store it runs at most once a minute, and never more than a tenth of the time: the next
+# may start CHECK_SHARE times as long after the last started as the last took.
 MIN_INTERVAL_SECONDS = 60.0
 CHECK_SHARE = 10.0
 
