@@ -295,6 +295,10 @@ class Delivery:
         source = f"route:{job['route']}" if job["kind"] == "route" else f"subscription:{job['subscription']}"
         headers = {k: str(v) for k, v in job.items()}
         letter = DeadLetter(source, job["key"], payload, STAGE, reason, attempts, headers=headers)
+        window = None
+        if job["kind"] == "window":
+            window = subs.get_window(self.engine, job["subscription"], int(job["seq"]))
+        # the letter and the window's state in one transaction: whoever sees the letter sees the window dead
         with writer(self.engine).begin() as conn:
             # a repeated step (crash after the insert, before the checkpoint) parks nothing more
             exists = conn.execute(
@@ -308,10 +312,8 @@ class Delivery:
             ).first()
             if exists is None:
                 park_on(conn, [letter])
-        if job["kind"] == "window":
-            window = subs.get_window(self.engine, job["subscription"], int(job["seq"]))
             if window is not None:
-                subs.finish_window(self.engine, window, subs.DEAD, 0, notified=False)
+                subs.finish_window_on(conn, window, subs.DEAD, 0, notified=False)
 
 
 class _Hint(Exception):

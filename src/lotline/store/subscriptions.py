@@ -332,22 +332,27 @@ def list_windows(engine: Engine, subscription_id: str) -> list[Window]:
 
 def finish_window(engine: Engine, window: Window, state: str, events: int, *, notified: bool) -> None:
     """Record how a window ended (idempotent: a repeated call changes nothing more)."""
-    now = now_us()
     with writer(engine).begin() as conn:
-        conn.execute(
-            subscription_windows.update()
-            .where(
-                subscription_windows.c.subscription == window.subscription,
-                subscription_windows.c.seq == window.seq,
-            )
-            .values(state=state, events=events, finished_at=now)
+        finish_window_on(conn, window, state, events, notified=notified)
+
+
+def finish_window_on(conn: Connection, window: Window, state: str, events: int, *, notified: bool) -> None:
+    """`finish_window` in the caller's transaction (a dead window is recorded with its dead letter)."""
+    now = now_us()
+    conn.execute(
+        subscription_windows.update()
+        .where(
+            subscription_windows.c.subscription == window.subscription,
+            subscription_windows.c.seq == window.seq,
         )
-        if notified:
-            conn.execute(
-                epcis_subscriptions.update()
-                .where(epcis_subscriptions.c.id == window.subscription)
-                .values(last_notified_at=now)
-            )
+        .values(state=state, events=events, finished_at=now)
+    )
+    if notified:
+        conn.execute(
+            epcis_subscriptions.update()
+            .where(epcis_subscriptions.c.id == window.subscription)
+            .values(last_notified_at=now)
+        )
 
 
 def reopen_window_on(conn: Connection, subscription_id: str, seq: int) -> None:
