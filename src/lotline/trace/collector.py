@@ -1,12 +1,18 @@
-"""Holding off full collections of Python's garbage collector during long work over the trace index.
+"""Holding off Python's garbage collector during work over the trace index that makes many objects.
 
 The index is frozen out of the collector's sight after it is built (`gc.freeze`), so the collector's oldest
 generation is small and a full collection comes after every ten collections of the middle one: several a
 second while traces run back to back. Each walks every container object not frozen, and during a snapshot
-retake or a recall that is the millions of list and dict entries they are making (0.1-0.3 s for a retake
-at a million events, every thread waiting; about 30 ms of a 250 ms recall). Those objects hold no cycles and
-reference counting frees them, so full collections can wait until the work is done. Collections of the
-young generations go on meanwhile.
+retake or a completeness check that is the millions of list and dict entries they are making (0.1-0.3 s for
+a retake at a million events, every thread waiting). `full_collections_held` keeps full collections off
+until such work is done; the young generations are still collected.
+
+A trace or a recall holds every collection off (`collections_held`): the thousands of dicts and lists of its
+result live until the result is sent, so each young collection meanwhile walks them and frees nothing (a
+tenth of a forward trace from a lot, about 30 ms of a recall). What they make holds no cycles, and
+reference counting frees it.
+
+Both are counted: the collector is as it was once the last holder leaves, also when its work failed.
 """
 
 from __future__ import annotations
@@ -18,25 +24,45 @@ from contextlib import contextmanager
 
 _NEVER = 1 << 30  # a threshold of the oldest generation that is not reached
 _lock = threading.Lock()
-_holders = 0
-_threshold = 0  # the oldest generation's threshold before the first holder came
+_holders = {"full": 0, "all": 0}
+_thresholds = (0, 0, 0)  # as they were before the first holder came
 
 
 @contextmanager
 def full_collections_held() -> Iterator[None]:
-    """No full collection while any thread is inside (a retake and a recall may overlap); the threshold is
-    put back as it was when the last one leaves, also if its work failed."""
-    global _holders, _threshold
+    """No full collection while any thread is inside (long work: a retake, a completeness check)."""
+    with _held("full"):
+        yield
+
+
+@contextmanager
+def collections_held() -> Iterator[None]:
+    """No automatic collection at all while any thread is inside (short work: a trace, a recall)."""
+    with _held("all"):
+        yield
+
+
+@contextmanager
+def _held(kind: str) -> Iterator[None]:
+    global _thresholds
     with _lock:
-        if _holders == 0:
-            young, middle, _threshold = gc.get_threshold()
-            gc.set_threshold(young, middle, _NEVER)
-        _holders += 1
+        if not any(_holders.values()):
+            _thresholds = gc.get_threshold()
+        _holders[kind] += 1
+        _apply()
     try:
         yield
     finally:
         with _lock:
-            _holders -= 1
-            if _holders == 0:
-                young, middle, _ = gc.get_threshold()
-                gc.set_threshold(young, middle, _threshold)
+            _holders[kind] -= 1
+            _apply()
+
+
+def _apply() -> None:
+    young, middle, old = _thresholds
+    if _holders["all"]:
+        gc.set_threshold(0, middle, old)  # a young threshold of 0 turns automatic collection off
+    elif _holders["full"]:
+        gc.set_threshold(young, middle, _NEVER)
+    else:
+        gc.set_threshold(young, middle, old)

@@ -28,7 +28,7 @@ from lotline.pipeline.prepare import identifiers_of, references_of
 from lotline.store.engine import is_sqlite_file
 from lotline.store.schema import events
 from lotline.trace import sweep
-from lotline.trace.collector import full_collections_held
+from lotline.trace.collector import collections_held, full_collections_held
 from lotline.trace.facts import Light
 from lotline.trace.graph import Graph
 from lotline.trace.snapshot import Snapshot, View
@@ -190,7 +190,7 @@ class TraceIndex:
     ) -> TraceResult:
         with self.serving():
             self.refresh()
-            with self._lock:
+            with self._lock, collections_held():  # (lotline.trace.collector)
                 if direction == "forward":
                     result = self.forward(root, max_depth=max_depth, since=since, until=until)
                 else:

@@ -30,7 +30,7 @@ from lotline.epcis.vocab import short_cbv
 from lotline.errors import IdentifierError
 from lotline.store import schema as s
 from lotline.trace import fsma, traverse
-from lotline.trace.collector import full_collections_held
+from lotline.trace.collector import collections_held
 from lotline.trace.facts import (
     CHILD_ROLES,
     INBOUND_STEPS,
@@ -182,9 +182,9 @@ def recall_impact(index: TraceIndex, ids: list[str], *, own_parties: Collection[
         identity_key(root)
     with index.serving():
         index.refresh()
-        # one consistent snapshot of the genealogy while we read it, and no full collection walking the report
-        # as it grows (lotline.trace.collector)
-        with index._lock, full_collections_held():
+        # one consistent snapshot of the genealogy while we read it, and no collection walking the report as it
+        # grows (lotline.trace.collector)
+        with index._lock, collections_held():
             return Recall(index, own_parties).run(list(dict.fromkeys(ids)))
 
 
