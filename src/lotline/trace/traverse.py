@@ -6,7 +6,9 @@ transformationID), every container that held any of it *while* it held it (neste
 parties of shipments that carried it; from a suspect container, also everything it ever held (nested). Backward
 from a complaint: what the root held (nested) when it shipped, directly or inside a container, what all that
 was made from (with what a consumed container held when it was consumed), and the source parties of the
-receipts of those inputs (received directly or inside a container, nested).
+receipts of those inputs (received directly or inside a container, nested). In both directions, a device
+attached to a container by an AssociationEvent (a data logger) is listed but not walked on from, unless it
+is the root (`Graph.attached`): it carries no product from one pallet to the next it rides on.
 
 `tests/trace/reference.py` states these rules as a brute-force fixpoint; `tests/trace/test_properties.py`
 checks the traces against it on random genealogies.
