@@ -172,6 +172,7 @@ def test_the_recall_report_of_a_supplier_lot(engine: sa.Engine) -> None:
                 place("delivered", 1, "EA", party=CUSTOMER_B, disposition="in_transit"),
             ),
         ],
+        "devices": [],
     }
     paths = {i["id"]: i["path"] for group in report.items.values() for i in group}
     assert paths[RAW] == [] and paths[BATCH] == [eid["mixing"]]
@@ -347,3 +348,31 @@ def test_new_events_are_picked_up_by_the_next_recall(engine: sa.Engine) -> None:
     assert report.shipments[-1]["items"] == [
         {"id": FINISHED, "kind": "lot", "quantity": 30, "uom": "KGM", "container": None}
     ]
+
+
+def test_a_data_logger_on_a_suspect_pallet_is_a_device_not_a_product(engine: sa.Engine) -> None:
+    """A logger attached to the suspect pallet (AssociationEvent) is listed under `devices`, and left out of
+    the finished items, the product quantities and the FSMA 204 lines; the pallet's lot is in all three."""
+    logger = "urn:epc:id:giai:4012345.LOGGER9"
+    attach = {
+        "type": "AssociationEvent",
+        "eventTime": at(5, 9),
+        "eventTimeZoneOffset": "+01:00",
+        "action": "ADD",
+        "parentID": PALLET_1,
+        "childEPCs": [logger],
+    }
+    index = index_of(
+        engine,
+        receive([FINISHED], SUPPLIER, at(4)),
+        pack(PALLET_1, [FINISHED], at(5)),
+        attach,
+        ship([PALLET_1], CUSTOMER_A, at(6)),
+    )
+    report = recall_impact(index, [PALLET_1])
+    assert [i["id"] for i in report.items["devices"]] == [logger]
+    assert [i["id"] for i in report.items["finished"]] == [FINISHED]
+    assert all(logger not in q["items"] for q in report.quantities)
+    assert any(FINISHED in q["items"] for q in report.quantities)
+    lines = [line.identifier for cte in report.ctes for line in cte.lines]
+    assert logger not in lines and FINISHED in lines

@@ -133,7 +133,7 @@ def _moved_lines(recall: Recall, ev: Ev, suspects: set[int]) -> list[CteLine]:
     contents are not recorded stands for itself."""
     g = recall.g
     carried = [c for c in recall.carried(ev) if c[0] in recall.affected]
-    products = [c for c in carried if g.kind(c[0]) != "container"]
+    products = [c for c in carried if g.kind(c[0]) != "container" and not recall.is_device(c[0])]
     lines = {
         CteLine(g.display(node), g.keys[node], q, uom, None, g.display(unit) if unit is not None else None)
         for node, q, uom, unit in products or [c for c in carried if c[0] in suspects]

@@ -361,6 +361,11 @@ class Recall:
 
     # --- the report ---------------------------------------------------------------------------------------
 
+    def is_device(self, node: int) -> bool:
+        """A data logger or sensor attached to a container (`Graph.attached`): not a product, so it is listed
+        apart and left out of the quantities and the FSMA 204 lines."""
+        return self.g.kind(node) == "other" and self.g.is_device(node)
+
     def _reach(self, node: int, root: str, depth: int, path: list[str]) -> None:
         info = self.affected.setdefault(node, {"depth": depth, "path": path, "suspects": set()})
         info["suspects"].add(root)
@@ -473,7 +478,12 @@ class Recall:
 
     def _items(self) -> dict[str, list[dict[str, Any]]]:
         g = self.g
-        groups: dict[str, list[dict[str, Any]]] = {"finished": [], "intermediate": [], "containers": []}
+        groups: dict[str, list[dict[str, Any]]] = {
+            "finished": [],
+            "intermediate": [],
+            "containers": [],
+            "devices": [],
+        }
         for node, info in sorted(self.affected.items(), key=lambda kv: (kv[1]["depth"], g.display(kv[0]))):
             kind = g.kind(node)
             consumed = any(
@@ -481,7 +491,12 @@ class Recall:
                 for pk in self.by_node.get(node, ())
                 if pk in self.evs and self.evs[pk].light.event_type == "TransformationEvent"
             )
-            group = "containers" if kind == "container" else "intermediate" if consumed else "finished"
+            if kind == "container":
+                group = "containers"
+            elif self.is_device(node):
+                group = "devices"
+            else:
+                group = "intermediate" if consumed else "finished"
             groups[group].append(
                 {
                     "id": g.display(node),
@@ -515,7 +530,7 @@ class Recall:
         """Product (GTIN) quantities by state, location or party, disposition and unit; containers left out."""
         g, rows, items = self.g, dict[tuple[Any, ...], list[Any]](), dict[tuple[Any, ...], set[str]]()
         for node in self.affected:
-            if g.kind(node) == "container":
+            if g.kind(node) == "container" or self.is_device(node):
                 continue
             product = gtin_of(g.keys[node]) or g.display(node)
             for place, b in self._placements(node).items():
