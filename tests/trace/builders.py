@@ -108,6 +108,13 @@ def unpack(parent: str, children: list[str] | None, time: str) -> dict[str, Any]
     return _base("AggregationEvent", time, **fields)
 
 
+def attach(parent: str, device: str | None, time: str) -> dict[str, Any]:
+    """An AssociationEvent: ADD of `device` to `parent`, or, with no device, a DELETE detaching everything."""
+    if device is None:
+        return _base("AssociationEvent", time, action="DELETE", parentID=parent)
+    return _base("AssociationEvent", time, action="ADD", parentID=parent, childEPCs=[device])
+
+
 def ship(
     items: list[str], customer: str, time: str, site: str = SITE_1, bizstep: str = "shipping"
 ) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from tests.trace.builders import (
     SITE_2,
     SUPPLIER,
     at,
+    attach,
     declared_in_error,
     index_of,
     lot,
@@ -354,19 +355,11 @@ def test_a_data_logger_on_a_suspect_pallet_is_a_device_not_a_product(engine: sa.
     """A logger attached to the suspect pallet (AssociationEvent) is listed under `devices`, and left out of
     the finished items, the product quantities and the FSMA 204 lines; the pallet's lot is in all three."""
     logger = "urn:epc:id:giai:4012345.LOGGER9"
-    attach = {
-        "type": "AssociationEvent",
-        "eventTime": at(5, 9),
-        "eventTimeZoneOffset": "+01:00",
-        "action": "ADD",
-        "parentID": PALLET_1,
-        "childEPCs": [logger],
-    }
     index = index_of(
         engine,
         receive([FINISHED], SUPPLIER, at(4)),
         pack(PALLET_1, [FINISHED], at(5)),
-        attach,
+        attach(PALLET_1, logger, at(5, 9)),
         ship([PALLET_1], CUSTOMER_A, at(6)),
     )
     report = recall_impact(index, [PALLET_1])

@@ -107,7 +107,7 @@ def test_traces_do_not_wait_for_a_retake_and_use_it_once_it_is_ready(
         graph: Graph,
         view: View | None = None,
         previous: Snapshot | None = None,
-        pause: snapshot.Pause | None = None,
+        pause: pacing.Pause | None = None,
     ) -> Snapshot:
         started.set()
         assert release.wait(30), "the test never released the retake"
@@ -227,7 +227,7 @@ def test_a_retake_holds_off_full_garbage_collections_until_it_is_done(
         graph: Graph,
         view: View | None = None,
         previous: Snapshot | None = None,
-        pause: snapshot.Pause | None = None,
+        pause: pacing.Pause | None = None,
     ) -> Snapshot:
         during.append(gc.get_threshold())
         if fails:

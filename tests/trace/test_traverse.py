@@ -15,6 +15,7 @@ from tests.trace.builders import (
     SITE_2,
     SUPPLIER,
     at,
+    attach,
     declared_in_error,
     ids,
     index_of,
@@ -212,33 +213,14 @@ def test_removing_a_quantity_of_a_lot_leaves_the_rest_on_the_pallet(engine: sa.E
 def test_removing_a_logger_does_not_empty_the_pallet(engine: sa.Engine) -> None:
     pallet = sscc(31)
     logger = "urn:epc:id:giai:4012345.LOGGER1"
-    associate = {
-        "type": "AssociationEvent",
-        "eventTime": at(5, 9),
-        "eventTimeZoneOffset": "+01:00",
-        "action": "ADD",
-        "parentID": pallet,
-        "childEPCs": [logger],
-    }
-    dissociate = {**associate, "eventTime": at(6), "action": "DELETE"}
-    del dissociate["childEPCs"]
     index = index_of(
-        engine, pack(pallet, [FINISHED], at(5)), associate, dissociate, ship([pallet], CUSTOMER_A, at(7))
+        engine,
+        pack(pallet, [FINISHED], at(5)),
+        attach(pallet, logger, at(5, 9)),
+        attach(pallet, None, at(6)),
+        ship([pallet], CUSTOMER_A, at(7)),
     )
     assert CUSTOMER_A in party_ids(index.trace("forward", FINISHED))
-
-
-def _attach(parent: str, device: str, time: str, action: str = "ADD") -> dict[str, object]:
-    event: dict[str, object] = {
-        "type": "AssociationEvent",
-        "eventTime": time,
-        "eventTimeZoneOffset": "+01:00",
-        "action": action,
-        "parentID": parent,
-    }
-    if action == "ADD":
-        event["childEPCs"] = [device]
-    return event
 
 
 def test_a_logger_on_a_suspect_pallet_is_listed_but_does_not_carry_it_to_the_next_pallet(
@@ -253,11 +235,11 @@ def test_a_logger_on_a_suspect_pallet_is_listed_but_does_not_carry_it_to_the_nex
         engine,
         receive([RAW_2], SUPPLIER, at(1)),
         pack(first, [FINISHED], at(5)),
-        _attach(first, logger, at(5, 9)),
+        attach(first, logger, at(5, 9)),
         ship([first], CUSTOMER_A, at(6)),
-        _attach(first, logger, at(7), "DELETE"),
+        attach(first, None, at(7)),
         pack(second, [RAW_2], at(8)),
-        _attach(second, logger, at(8, 9)),
+        attach(second, logger, at(8, 9)),
         ship([second], CUSTOMER_B, at(9)),
     )
     forward = index.trace("forward", first)
@@ -276,10 +258,10 @@ def test_forward_from_a_logger_finds_every_pallet_it_rode_on(engine: sa.Engine) 
     first, second, logger = sscc(42), sscc(43), "urn:epc:id:giai:4012345.LOGGER8"
     index = index_of(
         engine,
-        _attach(first, logger, at(5)),
+        attach(first, logger, at(5)),
         ship([first], CUSTOMER_A, at(6)),
-        _attach(first, logger, at(7), "DELETE"),
-        _attach(second, logger, at(8)),
+        attach(first, None, at(7)),
+        attach(second, logger, at(8)),
         ship([second], CUSTOMER_B, at(9)),
     )
     forward = index.trace("forward", logger)
@@ -292,7 +274,7 @@ def test_a_product_reached_otherwise_is_walked_even_if_also_attached(engine: sa.
     pallet = sscc(44)
     index = index_of(
         engine,
-        _attach(pallet, BATCH, at(4)),
+        attach(pallet, BATCH, at(4)),
         pack(pallet, [RAW], at(4, 9)),
         transform([RAW], [BATCH], at(5)),
         transform([BATCH], [FINISHED], at(6)),
