@@ -251,8 +251,7 @@ class Graph:
     def is_device(self, node: int) -> bool:
         """Whether `node` was ever attached to a container by a live AssociationEvent (a data logger, a
         sensor): recall reports list it apart from the product."""
-        events = self.events
-        return any(events[span.opened].event_type == "AssociationEvent" for span in self.containers_of(node))
+        return self.attached([span.opened for span in self.containers_of(node)])
 
     def kind(self, node: int) -> str:
         return kind_of(self.keys[node], node in self.is_parent)

@@ -362,7 +362,7 @@ class Recall:
     # --- the report ---------------------------------------------------------------------------------------
 
     def is_device(self, node: int) -> bool:
-        """A data logger or sensor attached to a container (`Graph.attached`): not a product, so it is listed
+        """A data logger or sensor attached to a container (`Graph.is_device`): not a product, so it is listed
         apart and left out of the quantities and the FSMA 204 lines."""
         return self.g.kind(node) == "other" and self.g.is_device(node)
 
