@@ -76,7 +76,8 @@ class TraceIndex:
         self._retaking = False
         self._retaken: Snapshot | None = None
         self.start_retake: Callable[[Callable[[], None]], None] = _in_thread
-        self._serving = 0  # traces and recalls in progress: a retake or a completeness check gives way to them (`give_way`)
+        # traces and recalls in progress: a retake or a completeness check gives way to them (`give_way`)
+        self._serving = 0
         self._serving_lock = threading.Lock()
         self._changes = _Changes(engine)
         self._seen: int | None = None  # the change counter when the index last read everything

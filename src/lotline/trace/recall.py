@@ -182,8 +182,8 @@ def recall_impact(index: TraceIndex, ids: list[str], *, own_parties: Collection[
         identity_key(root)
     with index.serving():
         index.refresh()
-        # one consistent snapshot of the genealogy while we read it, and no collection walking the report as it
-        # grows (lotline.trace.collector)
+        # one consistent snapshot of the genealogy while we read it, and no collection walking the report
+        # as it grows (lotline.trace.collector)
         with index._lock, collections_held():
             return Recall(index, own_parties).run(list(dict.fromkeys(ids)))
 
