@@ -257,6 +257,7 @@ class _Check:
         self._spans: dict[int, list[Span]] = {}
         # the event as of `last`: None after it, or when declared in error by then
         self.live = graph.live_as_of(as_of.last, as_of.declared)
+        self.alive = graph.alive_as_of(as_of.last, as_of.declared)
         self.live_pks = [pk for pk in as_of.pks if self.live(pk)]
         self.plant_of: dict[int, str | None] = {}
         self.seen: dict[int, set[str]] = defaultdict(set)  # node -> plants whose events name it
@@ -272,14 +273,13 @@ class _Check:
             plant = self.plant_of[pk] = self._locate(e)
             if plant is not None:
                 self.events_at[plant] += 1
-            for key, _ in e.epcs_all():
-                node = graph.ids[key]
+            for node in e.nodes:
                 self.named.add(node)
                 if plant is not None:
                     self.seen[node].add(plant)
             if e.event_type == "ObjectEvent" and e.action == "ADD":
-                for key, _ in e.keys(OBJECT_ROLES):
-                    self.added[graph.ids[key]].append(pk)
+                for node in e.nodes_in(OBJECT_ROLES):
+                    self.added[node].append(pk)
             if e.biz_step in INBOUND_STEPS:
                 self.own.update(_party_keys(e, s.REF_DESTINATION))
 
@@ -304,7 +304,7 @@ class _Check:
         """`Graph.spans` as of `last` (the graph's own cache may already hold newer aggregations)."""
         found = self._spans.get(parent)
         if found is None:
-            found = self._spans[parent] = self.g.replay(parent, self.live)
+            found = self._spans[parent] = self.g.replay(parent, self.alive)
         return found
 
     def kind(self, node: int) -> str:
@@ -329,7 +329,7 @@ class _Check:
         site = next((p for pk in pks if (p := self.plant_of.get(pk))), None)
         if site is None:
             site = min((p for n in nodes for p in self.seen.get(n, ())), default=UNKNOWN_PLANT)
-        events = tuple(dict.fromkeys(self.g.events[pk].event_id for pk in pks))
+        events = tuple(dict.fromkeys(self.g.events.event_id(pk) for pk in pks))
         ident = self.g.display(nodes[0]) if nodes else id_
         plant, message = self.stored.display.get(site, site), f"{wrong}: {ADVICE[rule]}"
         self.findings.append(
@@ -445,7 +445,7 @@ class _Check:
         for pk in paced(self.live_pks, self.pause):
             e = self.g.events[pk]
             if e.biz_step in INBOUND_STEPS and not e.parties(s.REF_SOURCE):
-                nodes = list(dict.fromkeys(self.g.ids[key] for key, _ in e.moved()))
+                nodes = list(dict.fromkeys(e.moved_nodes()))
                 what = self.name(nodes[0]) if nodes else "an event with no identifiers"
                 more = f" (and {len(nodes) - 1} more)" if len(nodes) > 1 else ""
                 wrong = f"The receipt of {what}{more} {self.when(pk)} names no supplier"

@@ -7,7 +7,8 @@ form captured), parties from `event_refs`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from lotline.store import schema as s
 
@@ -16,6 +17,7 @@ OUTPUT_ROLES = frozenset({s.ROLE_OUTPUT, s.ROLE_OUTPUT_QTY})
 CHILD_ROLES = frozenset({s.ROLE_CHILD, s.ROLE_CHILD_QTY})
 INSTANCE_CHILD_ROLES = frozenset({s.ROLE_CHILD})
 OBJECT_ROLES = frozenset({s.ROLE_EPC, s.ROLE_QTY})
+PARENT_ROLES = frozenset({s.ROLE_PARENT})
 PARTY_TYPES = frozenset({"owning_party", "possessing_party"})
 # Outbound steps: their source list names the shipper (us), not a supplier. Inbound steps: their destination
 # list names the receiver (us), not a customer.
@@ -41,6 +43,9 @@ class Light:
     ids: tuple[str, ...] = ()  # identity keys, one per role
     raws: tuple[str | None, ...] | None = None  # the forms captured, where any differs from its key
     refs: tuple[tuple[str, str, str, str | None], ...] = ()  # (kind, type, key, raw)
+    # the index's node of each identifier (one per `ids`), in an event read back from the index (empty in one
+    # not indexed yet); not compared: the same event is equal however it was read
+    nodes: tuple[int, ...] = field(default=(), compare=False)
 
     @classmethod
     def build(
@@ -93,6 +98,10 @@ class Light:
             if role in roles
         ]
 
+    def nodes_in(self, roles: frozenset[str]) -> list[int]:
+        """The nodes of the identifiers in these roles (an event read back from the index)."""
+        return [n for role, n in zip(self.roles, self.nodes, strict=True) if role in roles]
+
     @property
     def parent(self) -> tuple[str, str | None] | None:
         index = self.roles.find(s.ROLE_PARENT)
@@ -103,7 +112,7 @@ class Light:
     def parties(self, kind: str) -> list[tuple[str, str]]:
         """(type, party as captured) of the source (`s.REF_SOURCE`) or destination list; owning and
         possessing parties only."""
-        return [(t, raw or v) for k, t, v, raw in self.refs if k == kind and t in PARTY_TYPES]
+        return parties_in(self.refs, kind)
 
     def locations(self, kind: str) -> list[str]:
         return [raw or v for k, t, v, raw in self.refs if k == kind and t == "location"]
@@ -124,9 +133,21 @@ class Light:
                 return self.biz_step not in OUTBOUND_STEPS
         return False
 
+    def moved_nodes(self) -> list[int]:
+        """The nodes of `moved` (an event read back from the index)."""
+        moved = self.nodes_in(OBJECT_ROLES)
+        if self.event_type in ("AggregationEvent", "AssociationEvent"):
+            moved += self.nodes_in(PARENT_ROLES)
+        return moved
+
     def moved(self) -> list[tuple[str, str | None]]:
         """What a shipment or receipt moves: its objects, or an aggregation's parent (with its contents)."""
         moved = self.keys(OBJECT_ROLES)
         if self.event_type in ("AggregationEvent", "AssociationEvent") and self.parent:
             moved.append(self.parent)
         return moved
+
+
+def parties_in(refs: Iterable[tuple[str, str, str, str | None]], kind: str) -> list[tuple[str, str]]:
+    """`Light.parties` of these references."""
+    return [(t, raw or v) for k, t, v, raw in refs if k == kind and t in PARTY_TYPES]

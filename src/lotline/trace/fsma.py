@@ -150,7 +150,7 @@ def critical_tracking_events(recall: Recall, shipped: set[int], suspects: set[in
         ev = recall.evs[pk]
         light = ev.light
         if light.event_type == "TransformationEvent":
-            if any(k in g.ids and g.ids[k] in recall.affected for k in light.ids):
+            if any(n in recall.affected for n in light.nodes):
                 groups.add(light.transformation_id or f"event:{pk}")
             continue
         if pk not in shipped and not ev.receipt:
@@ -222,8 +222,8 @@ def lot_code_sources(recall: Recall, keys: set[str]) -> dict[str, str]:
                     outputs[group].setdefault(m, []).append(pk)
             made += outputs[group].get(node, [])
         made += [pk for pk in recall.by_node.get(node, ()) if _commissions(g.events[pk])]
-        candidates[key] = [pk for pk in made if g.live(pk)] or [
-            pk for pk in g.receipts.get(node, ()) if g.live(pk)
+        candidates[key] = [pk for pk in made if g.live_time(pk) is not None] or [
+            pk for pk in g.receipts.get(node, ()) if g.live_time(pk) is not None
         ]
     recall.load(pk for pks in candidates.values() for pk in pks)
     out = {}

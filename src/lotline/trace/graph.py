@@ -9,19 +9,25 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, NamedTuple, TypeVar
 
-from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, INSTANCE_CHILD_ROLES, OUTPUT_ROLES, Light
+from lotline.store.schema import ROLE_PARENT
+from lotline.trace.eventtable import EventTable
+from lotline.trace.facts import (
+    CHILD_ROLES,
+    INPUT_ROLES,
+    INSTANCE_CHILD_ROLES,
+    OBJECT_ROLES,
+    OUTPUT_ROLES,
+    Light,
+)
+from lotline.trace.nodes import NodeIds, RawColumn, TextColumn
 
 FOREVER = 2**62
 K = TypeVar("K")
 V = TypeVar("V")
-
-
-def _when(event: Light) -> tuple[int, int]:
-    return event.time, event.pk
 
 
 class Span(NamedTuple):
@@ -51,13 +57,15 @@ class Nested:
 
 class Graph:
     def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
-        self.keys: list[str] = []
-        self.raws: list[str | None] = []
+        self.keys = TextColumn()  # by node: its identity key
+        self.raws = RawColumn()  # by node: the form first captured, where not the key
+        self.ids = NodeIds(self.keys)
+        self._known: dict[str, tuple[int, str | None]] = {}  # key -> (node, first form), during `add_all`
+        self._new: list[tuple[str, str | None]] = []  # nodes made in this batch: (key, raw), see `_flush`
+        self._batch = False
         self.is_parent: set[int] = set()
-        self.events: dict[int, Light] = {}
-        self.added: list[int] = []  # pks in the order they were indexed (declarations aside): a journal
-        self.by_event_id: Multimap[str, int] = Multimap()
+        self.events = EventTable(self.keys, self.raws)
+        self.added = self.events.pks  # pks in the order they were indexed (declarations aside): a journal
         self.declared: set[str] = set()  # eventIDs declared in error
         # transformations: group key -> (input facts, output facts) of (node, event pk)
         self.groups: dict[str, tuple[Facts, Facts]] = {}
@@ -78,54 +86,106 @@ class Graph:
     # --- building ---------------------------------------------------------------------------------------
 
     def node(self, key: str, raw: str | None = None) -> int:
-        found = self.ids.get(key)
-        if found is None:
-            found = self.ids[key] = len(self.keys)
-            self.keys.append(key)
-            self.raws.append(raw)
+        """The node of an identity key, made if it is new (`raw`: the form it was captured in)."""
+        n = self._resolve(key, raw)[0]
+        if not self._batch:
+            self._flush()
+        return n
+
+    def _resolve(self, key: str, raw: str | None) -> tuple[int, str | None]:
+        """(node, form first captured) of a key, made a node if it is new (kept in `_new` until `_flush`)."""
+        found = self._known.get(key)
+        if found is None or found[0] < 0:
+            n = None if found is not None else self.ids.get(key)  # (-1, _): looked up already, not found
+            if n is None:
+                n = len(self.keys) + len(self._new)
+                self._new.append((key, raw))
+                found = (n, raw)
+            else:
+                found = (n, self.raws[n])
+            self._known[key] = found
         return found
+
+    def _flush(self) -> None:
+        """Append the nodes made since the last flush to the node columns, in one go."""
+        new = self._new
+        if new:
+            first = len(self.keys)
+            self.keys.extend([key for key, _ in new])
+            self.raws.extend([raw for _, raw in new])
+            self.ids.add_many([key for key, _ in new], first)
+            new.clear()
+        self._known.clear()
 
     def add(self, event: Light) -> None:
         """Index one event (any order of arrival)."""
-        self.last_pk = max(self.last_pk, event.pk)
+        self.add_all([event])
+
+    def add_all(self, events: Sequence[Light]) -> None:
+        """Index events (any order of arrival): their identifiers are looked up together first, and the new
+        ones added together at the end."""
+        known = self._known
+        keys = list(dict.fromkeys(key for event in events for key in event.ids))
+        raws = self.raws
+        for key, n in zip(keys, self.ids.get_many(keys), strict=True):
+            known[key] = (-1, None) if n is None else (n, raws[n])
+        self._batch = True
+        try:
+            for event in events:
+                self._add(event)
+        finally:
+            self._batch = False
+            self._flush()
+
+    def _add(self, event: Light) -> None:
+        pk = event.pk
+        self.last_pk = max(self.last_pk, pk)
         if event.declared:
             self.declared.add(event.event_id)
             self._spans.clear()
             self._spans_by_child.clear()
             return  # a declaration contributes nothing itself: it silences the event it declares
-        self.events[event.pk] = event
-        self.added.append(event.pk)
-        self.by_event_id.add(event.event_id, event.pk)
-        for key, raw in event.epcs_all():
-            self.node(key, raw)
-        if event.event_type == "TransformationEvent":
-            group = event.transformation_id or f"event:{event.pk}"
+        resolve, known = self._resolve, self._known.get
+        resolved = [
+            found if (found := known(key)) is not None and found[0] >= 0 else resolve(key, raw)
+            for key, raw in event.epcs_all()
+        ]
+        nodes = [n for n, _ in resolved]
+        self.events.append(event, nodes, [first for _, first in resolved])
+        roles = event.roles
+        event_type = event.event_type
+        if event_type == "TransformationEvent":
+            group = event.transformation_id or f"event:{pk}"
             inputs, outputs = self.groups.get(group) or self.groups.setdefault(group, (Facts(), Facts()))
-            for key, raw in event.keys(INPUT_ROLES):
-                n = self.node(key, raw)
-                inputs.append((n, event.pk))
-                self.consumed_by.add_once(n, group)
-            for key, raw in event.keys(OUTPUT_ROLES):
-                n = self.node(key, raw)
-                outputs.append((n, event.pk))
-                self.produced_by.add_once(n, group)
-        parent = event.parent
-        if parent is not None and event.event_type in ("AggregationEvent", "AssociationEvent"):
-            p = self.node(*parent)
+            for role, n in zip(roles, nodes, strict=True):
+                if role in INPUT_ROLES:
+                    inputs.append((n, pk))
+                    self.consumed_by.add_once(n, group)
+            for role, n in zip(roles, nodes, strict=True):
+                if role in OUTPUT_ROLES:
+                    outputs.append((n, pk))
+                    self.produced_by.add_once(n, group)
+        at = roles.find(ROLE_PARENT)
+        aggregation = at >= 0 and event_type in ("AggregationEvent", "AssociationEvent")
+        if aggregation:
+            p = nodes[at]
             self.is_parent.add(p)
-            self.aggregations[p].append(event.pk)
-            for key, raw in event.keys(CHILD_ROLES):
-                self.parents_of.add_once(self.node(key, raw), p)
+            self.aggregations[p].append(pk)
+            for role, n in zip(roles, nodes, strict=True):
+                if role in CHILD_ROLES:
+                    self.parents_of.add_once(n, p)
             self._spans.pop(p, None)
             self._spans_by_child.pop(p, None)
         shipment, receipt = event.is_shipment, event.is_receipt
         if shipment or receipt:
-            for key, raw in event.moved():
-                n = self.node(key, raw)
+            moved = [n for role, n in zip(roles, nodes, strict=True) if role in OBJECT_ROLES]
+            if aggregation:
+                moved.append(nodes[at])
+            for n in moved:
                 if shipment:
-                    self.shipments[n].append(event.pk)
+                    self.shipments[n].append(pk)
                 if receipt:
-                    self.receipts[n].append(event.pk)
+                    self.receipts[n].append(pk)
 
     # --- reading ----------------------------------------------------------------------------------------
 
@@ -135,6 +195,14 @@ class Graph:
         if event is None or event.event_id in self.declared:
             return None
         return event
+
+    def live_time(self, pk: int) -> int | None:
+        """The event's time, unless it has been declared in error (or is not indexed): `live` without
+        building the event."""
+        events = self.events
+        if pk not in events or (self.declared and events.event_id(pk) in self.declared):
+            return None
+        return events.time(pk)
 
     def live_as_of(self, last: int, declared: Collection[str]) -> Callable[[int], Light | None]:
         """`live` as the index was after event `last`, with the declarations made by then: the view of a
@@ -148,6 +216,19 @@ class Graph:
 
         return live
 
+    def is_live(self, pk: int) -> bool:
+        return self.live_time(pk) is not None
+
+    def alive_as_of(self, last: int, declared: Collection[str]) -> Callable[[int], bool]:
+        """`is_live` as the index was after event `last`, with the declarations made by then (see
+        `live_as_of`)."""
+        events = self.events
+
+        def alive(pk: int) -> bool:
+            return pk <= last and pk in events and not (declared and events.event_id(pk) in declared)
+
+        return alive
+
     @property
     def cached_containers(self) -> int:
         """How many containers' spans are cached (they grow as traces walk the graph)."""
@@ -159,13 +240,14 @@ class Graph:
         cached = self._spans.get(parent)
         if cached is not None:
             return cached
-        spans = self._spans[parent] = self.replay(parent, self.live)
+        spans = self._spans[parent] = self.replay(parent, self.is_live)
         return spans
 
-    def replay(self, parent: int, live: Callable[[int], Light | None]) -> list[Span]:
-        """Containment spans of a parent from those of its aggregation events that `live` returns (not
+    def replay(self, parent: int, alive: Callable[[int], bool]) -> list[Span]:
+        """Containment spans of a parent from those of its aggregation events that are `alive` (not
         cached: a reader with its own view of the index, e.g. the completeness check as of one event, passes
-        its own `live`).
+        its own: `alive_as_of`). Read from the event columns, without building the events (some list
+        thousands of children).
 
         ADD and OBSERVE put children in (OBSERVE confirms what is inside: never miss), DELETE takes the
         listed children out, and a DELETE listing none empties the parent (EPCIS 2.0 §7.4.3).
@@ -174,24 +256,22 @@ class Graph:
         which may be part of what is inside, so the lot stays inside (never miss) until a DELETE empties
         the parent or lists it by instance."""
         spans: list[Span] = []
-        events = [e for pk in self.aggregations.get(parent, ()) if (e := live(pk)) is not None]
+        ev = self.events
+        pks = [pk for pk in self.aggregations.get(parent, ()) if alive(pk)]
         for family in ("AggregationEvent", "AssociationEvent"):
-            in_family = [e for e in events if e.event_type == family]
-            if not in_family:
-                continue
-            in_family.sort(key=_when)
+            in_family = sorted((ev.time(pk), pk) for pk in pks if ev.event_type(pk) == family)
             open_: dict[int, tuple[int, int]] = {}
-            for event in in_family:
-                if event.action == "DELETE":
-                    listed = [self.ids[key] for key, _ in event.keys(CHILD_ROLES)]
-                    by_instance = [self.ids[key] for key, _ in event.keys(INSTANCE_CHILD_ROLES)]
+            for time, pk in in_family:
+                if ev.action(pk) == "DELETE":
+                    listed = ev.nodes_in(pk, CHILD_ROLES)
+                    by_instance = ev.nodes_in(pk, INSTANCE_CHILD_ROLES)
                     for child in by_instance if listed else list(open_):
                         if child in open_:
                             start, opened = open_.pop(child)
-                            spans.append(Span(parent, child, start, event.time, opened, event.pk))
+                            spans.append(Span(parent, child, start, time, opened, pk))
                 else:
-                    for key, _ in event.keys(CHILD_ROLES):
-                        open_.setdefault(self.ids[key], (event.time, event.pk))
+                    for child in ev.nodes_in(pk, CHILD_ROLES):
+                        open_.setdefault(child, (time, pk))
             spans.extend(
                 Span(parent, c, start, FOREVER, opened, None) for c, (start, opened) in open_.items()
             )
@@ -245,8 +325,8 @@ class Graph:
         """Whether a nesting chain (`Nested.opened`) goes through an AssociationEvent: a device attached to a
         container (a data logger on a pallet) is listed with what it was on, but a trace does not walk on
         from it (it carries no product from one pallet to the next it rides on; see docs/trace.md)."""
-        events = self.events
-        return any(events[pk].event_type == "AssociationEvent" for pk in opened)
+        type_of = self.events.event_type
+        return any(type_of(pk) == "AssociationEvent" for pk in opened)
 
     def is_device(self, node: int) -> bool:
         """Whether `node` was ever attached to a container by a live AssociationEvent (a data logger, a
@@ -259,6 +339,11 @@ class Graph:
     def display(self, node: int) -> str:
         """The identifier in the form it was first captured in."""
         return self.raws[node] or self.keys[node]
+
+    def displays(self, nodes: Iterable[int]) -> list[str]:
+        """`display` of each node."""
+        raws, keys = self.raws, self.keys
+        return [raws[n] or keys[n] for n in nodes]
 
 
 class Facts:

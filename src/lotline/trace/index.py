@@ -62,11 +62,10 @@ class TraceIndex:
         self.engine = engine
         self.graph = Graph()
         self._lock = threading.Lock()
-        # One string object per distinct value: an identifier is named by several events (commissioned,
-        # packed, shipped, received) and every event repeats its type and step, and the driver hands each
-        # row's strings over as new objects. Identifiers are shared with the graph's own (`_read`); the
-        # words (types, steps, roles) and reference values (parties, locations) are kept here, the values
-        # only up to `_VALUES` (then forgotten, so one-off values such as order numbers do not pile up).
+        # One string object per distinct word and reference value: every event repeats its type and step,
+        # and the driver hands each row's strings over as new objects. The words (types, steps) and values
+        # (parties, locations) are kept here, the values only up to `_VALUES` (then forgotten, so one-off
+        # values such as order numbers do not pile up). Identifiers need no sharing: the graph packs them.
         self._words: dict[str, str] = {}
         self._values: dict[str, str] = {}
         self._frozen_at = 0  # size of the graph's span cache at the last freeze
@@ -91,8 +90,7 @@ class TraceIndex:
             added = 0
             while True:
                 batch = self._read(self.graph.last_pk)
-                for light in batch:
-                    self.graph.add(light)
+                self.graph.add_all(batch)
                 added += len(batch)
                 if len(batch) < _READ_BATCH:
                     if added >= _READ_BATCH:
@@ -138,26 +136,13 @@ class TraceIndex:
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
         lights = []
-        graph = self.graph
-        node_of, keys, raws = graph.ids.get, graph.keys, graph.raws
         word = self._words.setdefault
         if len(self._values) > _VALUES:
             self._values.clear()
         value = self._values.setdefault
-        batch: dict[str, str] = {}  # identifiers the graph does not know yet, shared within this batch
-        fresh = batch.setdefault
 
         def maybe(text: str | None) -> str | None:
             return None if text is None else word(text, text)
-
-        def identifier(role: str, key: str, raw: str | None) -> tuple[str, str, str | None]:
-            n = node_of(key)
-            if n is None:
-                return word(role, role), fresh(key, key), None if raw is None else fresh(raw, raw)
-            known = raws[n]
-            if raw is not None:
-                raw = known if raw == known else fresh(raw, raw)
-            return word(role, role), keys[n], raw
 
         for row in rows:
             body = orjson.loads(row.body)
@@ -171,7 +156,7 @@ class TraceIndex:
                     biz_step=maybe(row.biz_step),
                     transformation_id=row.transformation_id,
                     declared=bool(row.error_declared),
-                    epcs=[identifier(r, k, w) for r, k, w in identifiers_of(body)],
+                    epcs=identifiers_of(body),
                     refs=[
                         (word(a, a), word(t, t), value(v, v), None if w is None else value(w, w))
                         for a, t, v, w in references_of(body)

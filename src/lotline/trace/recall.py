@@ -213,7 +213,7 @@ class Recall:
     # --- reading ------------------------------------------------------------------------------------------
 
     def load(self, pks: Iterable[int]) -> None:
-        missing = sorted({pk for pk in pks if pk not in self.evs and self.g.live(pk) is not None})
+        missing = sorted({pk for pk in pks if pk not in self.evs and self.g.live_time(pk) is not None})
         with self.engine.connect() as conn:
             for chunk in _chunks(missing):
                 for pk, body in conn.execute(_BODIES, {"ids": chunk}):
@@ -224,16 +224,17 @@ class Recall:
     def _track(self, nodes: Iterable[int]) -> None:
         """Read the live events naming these identifiers, and those of the containers they were put in."""
         pending = {n for n in nodes if n not in self.by_node}
+        time_of = self.g.events.time
         while pending:
             keys = {self.g.keys[n]: n for n in pending}
             found: dict[int, set[int]] = {n: set() for n in pending}
             with self.engine.connect() as conn:
                 for chunk in _chunks(list(keys)):
                     for key, pk in conn.execute(_NAMING, {"keys": chunk}):
-                        if self.g.live(pk) is not None:
+                        if self.g.live_time(pk) is not None:
                             found[keys[key]].add(pk)
             for n, pks in found.items():
-                self.by_node[n] = sorted(pks, key=lambda pk: (self.g.events[pk].time, pk))
+                self.by_node[n] = sorted(pks, key=lambda pk: (time_of(pk), pk))
             self.load(pk for pks in found.values() for pk in pks)
             pending = {
                 span.parent
@@ -381,8 +382,7 @@ class Recall:
 
     def _work_out_carried(self, ev: Ev) -> list[tuple[int, float | None, str | None, int | None]]:
         g, out = self.g, list[tuple[int, float | None, str | None, int | None]]()
-        for key, _ in ev.light.moved():
-            node = g.ids[key]
+        for (key, _), node in zip(ev.light.moved(), ev.light.moved_nodes(), strict=True):
             out.append((node, *ev.amount(key, _MOVED_ROLES), None))
             stack = [(node, node)]
             while stack:
@@ -420,7 +420,7 @@ class Recall:
                 shipped.update(
                     pk
                     for eid in party["events"]
-                    for pk in g.by_event_id.get(eid, ())
+                    for pk in g.events.find(eid)
                     if (light := g.live(pk)) is not None and light.is_shipment
                 )
             for party in bwd.parties:
@@ -430,9 +430,7 @@ class Recall:
                 entry = upstream.setdefault(item["id"], {**item, "suspects": set()})
                 entry["suspects"].add(root)
                 entry["depth"] = min(entry["depth"], item["depth"])
-        receipts = {
-            pk for eids in supplier_events.values() for eid in eids for pk in g.by_event_id.get(eid, ())
-        }
+        receipts = {pk for eids in supplier_events.values() for eid in eids for pk in g.events.find(eid)}
         self._track(self.affected)
         self.load(shipped | receipts)
         for ev in self.evs.values():
@@ -474,7 +472,8 @@ class Recall:
         return report
 
     def by_time(self, pks: Iterable[int]) -> list[int]:
-        return sorted((pk for pk in pks if pk in self.evs), key=lambda pk: (self.g.events[pk].time, pk))
+        time_of = self.g.events.time
+        return sorted((pk for pk in pks if pk in self.evs), key=lambda pk: (time_of(pk), pk))
 
     def _items(self) -> dict[str, list[dict[str, Any]]]:
         g = self.g

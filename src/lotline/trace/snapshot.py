@@ -20,14 +20,13 @@ import heapq
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from lotline.store import schema as s
-from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES
+from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, PARENT_ROLES, parties_in
 from lotline.trace.graph import Facts, Graph, kind_of
 from lotline.trace.pacing import Pause, paced
 
@@ -115,9 +114,7 @@ class Snapshot:
     groups: dict[str, int]
     time: Ints  # by pk
     live: Bools  # by pk
-    event_ids: list[str]  # by pk ("" where no event): a list, the quickest to read a few thousand from
     kind: npt.NDArray[np.int8]  # by node: code in KINDS from the identifier alone (containers: is_parent)
-    shown: npt.NDArray[np.object_]  # by node: the identifier as first captured (Graph.display)
     rank: Ints  # by node: its place in the order of the identifiers as displayed (results are sorted by it)
     cons_ptr: Ints  # node -> (group, input event pk)
     cons_group: Ints
@@ -195,14 +192,14 @@ class Snapshot:
         time = np.zeros(last + 1, dtype=np.int64)
         live = np.zeros(last + 1, dtype=np.bool_)
         declared = set(view.declared)
-        event_ids = [""] * (last + 1)
-        _out_of_sight()  # the list object, however its items change later
         events = graph.events
-        for pk in paced(islice(graph.added, view.journal), pause):
-            event = events[pk]
-            time[pk] = event.time
-            live[pk] = event.event_id not in declared
-            event_ids[pk] = event.event_id
+        pks, times = events.times(view.journal)
+        time[pks] = times
+        live[pks] = True
+        for event_id in declared:
+            for pk in events.find(event_id):
+                if pk <= last:
+                    live[pk] = False
         parents = view.parents
         keys, raws = graph.keys[:nodes], graph.raws[:nodes]
         _out_of_sight()
@@ -212,13 +209,10 @@ class Snapshot:
             count=nodes,
         )
         displayed = [raw or key for raw, key in paced(zip(raws, keys, strict=True), pause)]
+        del keys, raws
         _out_of_sight()
         rank = _rank(displayed, previous, pause)
-        shown = np.empty(nodes, dtype=object)
-        for start in range(0, nodes, _COPY):  # in slices: one copy of millions holds the interpreter
-            if pause is not None:
-                pause()
-            shown[start : start + _COPY] = displayed[start : start + _COPY]
+        del displayed
         groups: dict[str, int] = {}
         # flat int64 buffers, not lists: millions of int objects would stay in the allocator's arenas
         cons, out = array("q"), array("q")
@@ -236,9 +230,9 @@ class Snapshot:
         o = np.frombuffer(out, dtype=np.int64).reshape(-1, 3)
         out_ptr, (out_node, out_pk) = csr(o[:, 0], len(groups), o[:, 1], o[:, 2])
         spans = array("q")
-        as_of = graph.live_as_of(view.last, view.declared)
+        alive = graph.alive_as_of(view.last, view.declared)
         for parent in paced(view.aggregated, pause):
-            for span in graph.replay(parent, as_of):  # (graph.spans would cache them all)
+            for span in graph.replay(parent, alive):  # (graph.spans would cache them all)
                 spans.extend((span.child, span.parent, span.start, span.end, span.opened))
         sp = np.frombuffer(spans, dtype=np.int64).reshape(-1, 5)
         cont_ptr, (cont_span,) = csr(sp[:, 0], nodes, np.arange(len(sp), dtype=np.int64))
@@ -255,9 +249,7 @@ class Snapshot:
             groups=groups,
             time=time,
             live=live,
-            event_ids=event_ids,
             kind=kind,
-            shown=shown,
             rank=rank,
             cons_ptr=cons_ptr,
             cons_group=cons_group,
@@ -366,32 +358,30 @@ class Snapshot:
                 group = self.groups.get(event.transformation_id or f"event:{pk}")
                 if group is not None:
                     self.dirty_group[group] = True
-                self._dirty(graph, event.keys(INPUT_ROLES))
-            parent = event.parent
-            if parent is not None and event.event_type in ("AggregationEvent", "AssociationEvent"):
-                self._dirty(graph, [parent], self.dirty_parent)
-                node = graph.ids[parent[0]]
+                self._dirty(event.nodes_in(INPUT_ROLES))
+            parents = event.nodes_in(PARENT_ROLES)
+            if parents and event.event_type in ("AggregationEvent", "AssociationEvent"):
+                self._dirty(parents, self.dirty_parent)
+                node = parents[0]
                 if node < self.nodes and self.kind[node] != _KIND_CODE["container"]:
                     self.new_parents.add(node)
-                self._dirty(graph, event.keys(CHILD_ROLES))
+                self._dirty(event.nodes_in(CHILD_ROLES))
             if event.is_shipment or event.is_receipt:
-                self._dirty(graph, event.moved())
+                self._dirty(event.moved_nodes())
         self.journal = len(graph.added)
         if len(graph.declared) != len(self.declared):
             for event_id in graph.declared - self.declared:
                 self.changed += 1
-                for pk in graph.by_event_id.get(event_id, ()):
+                for pk in graph.events.find(event_id):
                     if pk <= self.last_pk:
                         self.live[pk] = False
-                        parent = graph.events[pk].parent
-                        if parent is not None:  # its spans change: replayed without it
-                            self._dirty(graph, [parent], self.dirty_parent)
+                        # its spans change: replayed without it
+                        self._dirty(graph.events[pk].nodes_in(PARENT_ROLES), self.dirty_parent)
             self.declared = set(graph.declared)
 
-    def _dirty(self, graph: Graph, keys: list[tuple[str, str | None]], marks: Bools | None = None) -> None:
+    def _dirty(self, nodes: list[int], marks: Bools | None = None) -> None:
         marks = self.dirty_node if marks is None else marks
-        for key, _ in keys:
-            node = graph.ids[key]
+        for node in nodes:
             if node < self.nodes:
                 marks[node] = True
 
@@ -457,9 +447,9 @@ def _movements(
     # into flat buffers, not a list of (pk, party) tuples: a million of those, alive until the end, cost
     # collections of the garbage collector of 300 ms that stop every thread (traces beside a retake)
     named, party = array("q"), array("q")
-    lights = graph.events
+    refs = graph.events.refs
     for pk in paced(np.unique(mv[:, 1]).tolist(), pause):
-        for _, name in lights[pk].parties(kind):
+        for _, name in parties_in(refs(pk), kind):
             named.append(pk)
             party.append(party_ids.setdefault(name, len(party_ids)))
     by_event, (parties,) = csr(

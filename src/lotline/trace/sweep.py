@@ -348,7 +348,12 @@ class _Sweep:
             inputs, outputs = g.groups[group]
             via = -1
             for m, pk in inputs:
-                if m == node and (e := g.live(pk)) and start <= e.time < end and since <= e.time < until:
+                if (
+                    m == node
+                    and (t := g.live_time(pk)) is not None
+                    and start <= t < end
+                    and since <= t < until
+                ):
                     via = pk
                     break
             if via < 0:
@@ -357,8 +362,8 @@ class _Sweep:
             for out, pk in outputs:
                 next_step = made.get(pk, _UNSEEN)
                 if next_step == _UNSEEN:
-                    produced = g.live(pk)
-                    if produced is None or not since <= produced.time < until:
+                    produced = g.live_time(pk)
+                    if produced is None or not since <= produced < until:
                         next_step = _SKIP
                     else:
                         next_step = self.steps.add(step, via, -1 if pk == via else pk)
@@ -393,7 +398,7 @@ class _Sweep:
         named.update(second[step] for step in on_paths)
         named.discard(-1)
         named.update(shipments.tolist())
-        ids = _event_ids(g, snap, named)
+        ids = _event_ids(g, named)
         used = sorted(set(ids.values()))
         spelled = self.steps.spell(on_paths, ids)
         kinds = _KIND_NAMES[snap.kind[nodes]]
@@ -402,7 +407,7 @@ class _Sweep:
         items: list[dict[str, Any]] = [
             {"id": shown, "kind": kind, "depth": depth, "path": path}
             for shown, kind, depth, path in zip(
-                snap.shown[nodes].tolist(),
+                g.displays(nodes.tolist()),
                 kinds.tolist(),
                 snap.reach_depth[nodes].tolist(),
                 itemgetter(*steps)(spelled) if len(steps) > 1 else [spelled[step] for step in steps],
@@ -445,18 +450,9 @@ def _firsts(*keys: Ints) -> Ints:
     return first
 
 
-def _event_ids(graph: Graph, snap: Snapshot, pks: set[int]) -> dict[int, str]:
-    """pk -> eventID, read from the snapshot's list in one C-level gather (the graph for newer events)."""
-    last = snap.last_pk
-    old = [pk for pk in pks if pk <= last]
-    ids: dict[int, str] = {}
-    if len(old) > 1:
-        ids = dict(zip(old, itemgetter(*old)(snap.event_ids), strict=True))
-    elif old:
-        ids = {old[0]: snap.event_ids[old[0]]}
-    if len(old) < len(pks):
-        ids.update((pk, graph.events[pk].event_id) for pk in pks if pk > last)
-    return ids
+def _event_ids(graph: Graph, pks: set[int]) -> dict[int, str]:
+    event_id = graph.events.event_id
+    return {pk: event_id(pk) for pk in pks}
 
 
 def forward(

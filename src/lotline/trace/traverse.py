@@ -158,7 +158,7 @@ def backward(
 
 
 def _opened(g: Graph, pks: tuple[int, ...]) -> list[str]:
-    return [g.events[pk].event_id for pk in pks]
+    return [g.events.event_id(pk) for pk in pks]
 
 
 def _carriers(g: Graph, node: int) -> list[tuple[int, int, int]]:
@@ -173,10 +173,10 @@ def _contents_when_shipped(walk: _Walk, root: int) -> None:
     g = walk.graph
     times = sorted(
         {
-            (e.time, e.event_id)
+            (time, g.events.event_id(pk))
             for holder, lo, hi in _carriers(g, root)
             for pk in g.shipments.get(holder, ())
-            if (e := g.live(pk)) and lo <= e.time < hi and walk.in_window(e.time)
+            if (time := g.live_time(pk)) is not None and lo <= time < hi and walk.in_window(time)
         }
     )
     moments = [(time, time + 1, [event_id]) for time, event_id in times] or [(*EVER, [])]
@@ -207,7 +207,7 @@ def _backward_step(walk: _Walk, node: int, depth: int, path: list[str]) -> None:
     found = walk.snap.received(node, walk.since, walk.until) if walk.snap is not None else None
     if found is not None:
         for pk, party in found:
-            walk.party("source", party, g.events[pk].event_id)
+            walk.party("source", party, g.events.event_id(pk))
         return
     for holder, lo, hi in _carriers(g, node):
         for pk in g.receipts.get(holder, ()):

@@ -1,0 +1,261 @@
+"""The events of the trace index as flat columns, read back as `Light` events on demand.
+
+One `Light` object per event cost about 835 bytes at a million events (its eventID, tuples of roles, keys and
+captured forms, references); ten million of them do not fit the memory a plant server has. The table keeps
+the same facts in columns: the identifiers of each event as node numbers with a role letter and a form code
+(CSR: one run of occurrences per event), eventIDs in their 32 bytes of digest, the words (types, steps,
+actions) and references as codes into tables of their distinct values. About 120 bytes an event.
+
+`table[pk]` and `table.get(pk)` build the `Light` (microseconds); `time`, `event_id` and `event_type` read
+one column without building it, for loops over thousands of events.
+
+Rows are only appended, and a row's pk is written last: a reader on another thread (the completeness check,
+a snapshot retake) that finds a pk finds all of its row.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
+from operator import eq
+from typing import TypeVar, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from lotline.trace.facts import Light
+from lotline.trace.hashindex import HashIndex, text_hash
+
+_HASHED = "ni:///sha-256;"  # the CBV 2.0 event hash that lotline assigns: 32 bytes of digest
+_HASHED_END = "?ver=CBV2.0"
+_HASHED_LEN = len(_HASHED) + 64 + len(_HASHED_END)
+# form codes of an occurrence of an identifier: captured as its key, as the node's first captured form, or
+# in a form of its own (kept in a dict: rare)
+_KEY, _FIRST, _OWN = 0, 1, 2
+_CACHED = 4096  # events kept built (see EventTable._cached)
+Ref = tuple[str, str, str, str | None]
+T = TypeVar("T")
+
+
+class EventTable(Mapping[int, Light]):
+    """pk -> `Light`, for the events indexed (error declarations are not rows: see `Graph.add`)."""
+
+    def __init__(self, keys: Sequence[str], raws: Sequence[str | None]) -> None:
+        self._keys, self._raws = keys, raws  # the graph's, by node
+        self._row = array("i")  # by pk: its row, -1 if none
+        self.pks = array("q")  # by row: the pk (the order events were indexed in: `Graph.added`)
+        self._time = array("q")
+        self._type = array("H")  # by row: codes into _words (0: None)
+        self._action = array("H")
+        self._step = array("H")
+        self._tid = array("i")  # by row: code into _tids, -1 if none
+        self._digest = bytearray()  # by row: 32 bytes, the eventID's digest where it is a CBV hash
+        self._other_ids: dict[int, str] = {}  # row -> eventID, where it is not
+        self._by_id = HashIndex()
+        self._start = array("q", [0])  # by row: its first occurrence; the last entry ends the last row
+        self._node = array("i")  # by occurrence
+        self._role = bytearray()
+        self._form = bytearray()
+        self._own: dict[int, str] = {}  # occurrence -> form captured (_OWN)
+        self._ref_start = array("q", [0])  # by row: its first reference
+        self._ref = array("i")  # codes into _refs
+        self._words: list[str | None] = [None]
+        self._word_of: dict[str | None, int] = {None: 0}
+        self._tids: list[str] = []
+        self._tid_of: dict[str, int] = {}
+        self._refs: list[Ref] = []
+        self._ref_of: dict[Ref, int] = {}
+        # the events read most recently, built once: a recall asks about the same few thousand events many
+        # times (liveness, time, identifiers), and some name thousands of identifiers
+        self._cached = lru_cache(maxsize=_CACHED)(self._build)
+
+    # --- writing ----------------------------------------------------------------------------------------
+
+    def append(self, event: Light, nodes: Sequence[int], firsts: Sequence[str | None]) -> None:
+        """Add an event whose identifiers are the graph's nodes `nodes` (one per `event.ids`), first captured
+        in the forms `firsts`."""
+        row = len(self.pks)
+        self._time.append(event.time)
+        self._type.append(self._word(event.event_type))
+        self._action.append(self._word(event.action))
+        self._step.append(self._word(event.biz_step))
+        tid = event.transformation_id
+        if tid is None:
+            self._tid.append(-1)
+        else:
+            code = self._tid_of.get(tid)
+            if code is None:
+                code = self._tid_of[tid] = len(self._tids)
+                self._tids.append(tid)
+            self._tid.append(code)
+        self._add_event_id(row, event.event_id)
+        start = len(self._node)
+        self._node.extend(nodes)
+        self._role += event.roles.encode("ascii")
+        raws = event.raws
+        if raws is None:
+            self._form += bytes(len(nodes))
+        else:
+            forms = bytearray(map(eq, raws, firsts))  # 1 (_FIRST) where captured as first, None as None too
+            if 0 in forms:
+                for i, (first, raw) in enumerate(zip(firsts, raws, strict=True)):
+                    if raw is not None and raw != first:
+                        forms[i] = _OWN
+                        self._own[start + i] = raw
+            self._form += forms
+        self._start.append(len(self._node))
+        ref_of = self._ref_of
+        for ref in event.refs:
+            code = ref_of.get(ref)
+            if code is None:
+                code = ref_of[ref] = len(self._refs)
+                self._refs.append(ref)
+            self._ref.append(code)
+        self._ref_start.append(len(self._ref))
+        self.pks.append(event.pk)
+        rows = self._row
+        if event.pk >= len(rows):
+            rows.extend([-1] * (event.pk + 1 - len(rows)))
+        rows[event.pk] = row  # last: the row is whole
+
+    def _word(self, word: str | None) -> int:
+        code = self._word_of.get(word)
+        if code is None:
+            code = self._word_of[word] = len(self._words)
+            self._words.append(word)
+        return code
+
+    def _add_event_id(self, row: int, event_id: str) -> None:
+        digest = _digest(event_id)
+        if digest is None:
+            self._digest += bytes(32)
+            self._other_ids[row] = event_id
+            self._by_id.add(text_hash(event_id), row)
+        else:
+            self._digest += digest
+            self._by_id.add(int.from_bytes(digest[:8], "little", signed=True), row)
+
+    # --- reading ----------------------------------------------------------------------------------------
+
+    def _row_of(self, pk: int) -> int:
+        rows = self._row
+        return rows[pk] if 0 <= pk < len(rows) else -1
+
+    def _existing(self, pk: int) -> int:
+        row = self._row_of(pk)
+        if row < 0:
+            raise KeyError(pk)
+        return row
+
+    def __getitem__(self, pk: int) -> Light:
+        return self._light(self._existing(pk))
+
+    @overload
+    def get(self, pk: int, /) -> Light | None: ...
+    @overload
+    def get(self, pk: int, default: Light | T, /) -> Light | T: ...
+    def get(self, pk: int, default: Light | T | None = None, /) -> Light | T | None:
+        row = self._row_of(pk)
+        return default if row < 0 else self._light(row)
+
+    def __contains__(self, pk: object) -> bool:
+        return type(pk) is int and self._row_of(pk) >= 0
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.pks[: len(self.pks)])
+
+    def __len__(self) -> int:
+        return len(self.pks)
+
+    def time(self, pk: int) -> int:
+        return self._time[self._existing(pk)]
+
+    def event_type(self, pk: int) -> str | None:
+        return self._words[self._type[self._existing(pk)]]
+
+    def action(self, pk: int) -> str | None:
+        return self._words[self._action[self._existing(pk)]]
+
+    def nodes_in(self, pk: int, roles: frozenset[str]) -> list[int]:
+        """The nodes of the event's identifiers in these roles (`Light.nodes_in`), without building it."""
+        row = self._existing(pk)
+        a, b = self._start[row], self._start[row + 1]
+        return [
+            n
+            for role, n in zip(self._role[a:b].decode("ascii"), self._node[a:b], strict=True)
+            if role in roles
+        ]
+
+    def refs(self, pk: int) -> tuple[Ref, ...]:
+        """The event's references (`Light.refs`), without building it."""
+        row = self._existing(pk)
+        refs = self._refs
+        return tuple([refs[r] for r in self._ref[self._ref_start[row] : self._ref_start[row + 1]]])
+
+    def event_id(self, pk: int) -> str:
+        return self._event_id(self._existing(pk))
+
+    def times(self, rows: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(pks, times) of the first `rows` rows, as arrays (copies)."""
+        pks = np.frombuffer(self.pks, dtype=np.int64, count=rows).copy()
+        return pks, np.frombuffer(self._time, dtype=np.int64, count=rows).copy()
+
+    def find(self, event_id: str) -> list[int]:
+        """The pks of the events with this eventID (one, unless it was captured more than once)."""
+        digest = _digest(event_id)
+        hashed = text_hash(event_id) if digest is None else int.from_bytes(digest[:8], "little", signed=True)
+        return [self.pks[row] for row in self._by_id.rows(hashed) if self._event_id(row) == event_id]
+
+    def _event_id(self, row: int) -> str:
+        other = self._other_ids.get(row)
+        if other is not None:
+            return other
+        return f"{_HASHED}{self._digest[row * 32 : row * 32 + 32].hex()}{_HASHED_END}"
+
+    def _light(self, row: int) -> Light:
+        return self._cached(row)
+
+    def _build(self, row: int) -> Light:
+        a, b = self._start[row], self._start[row + 1]
+        nodes = self._node[a:b]
+        keys = self._keys
+        forms = self._form[a:b]
+        raws: tuple[str | None, ...] | None = None
+        if any(forms):
+            firsts, own = self._raws, self._own
+            raws = tuple(
+                None if f == _KEY else firsts[n] if f == _FIRST else own[a + i]
+                for i, (n, f) in enumerate(zip(nodes, forms, strict=True))
+            )
+        words, refs = self._words, self._refs
+        tid = self._tid[row]
+        event_type = words[self._type[row]]
+        assert event_type is not None
+        return Light(
+            self.pks[row],
+            self._event_id(row),
+            event_type,
+            words[self._action[row]],
+            self._time[row],
+            words[self._step[row]],
+            None if tid < 0 else self._tids[tid],
+            False,
+            self._role[a:b].decode("ascii"),
+            tuple([keys[n] for n in nodes]),
+            raws,
+            tuple([refs[r] for r in self._ref[self._ref_start[row] : self._ref_start[row + 1]]]),
+            tuple(nodes),
+        )
+
+
+def _digest(event_id: str) -> bytes | None:
+    """The 32 bytes of a CBV 2.0 event hash in lotline's form (lowercase hex), None for any other eventID."""
+    if len(event_id) != _HASHED_LEN or not event_id.startswith(_HASHED) or not event_id.endswith(_HASHED_END):
+        return None
+    hexes = event_id[len(_HASHED) : len(_HASHED) + 64]
+    try:
+        digest = bytes.fromhex(hexes)
+    except ValueError:
+        return None
+    return digest if digest.hex() == hexes else None  # (uppercase or spaced hex: kept as text)

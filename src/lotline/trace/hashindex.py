@@ -1,0 +1,108 @@
+"""A multimap from 64-bit hashes to row numbers in flat arrays: the compact way to find a row by its text.
+
+A Python dict from strings to ints costs about 100 bytes an entry plus the strings; this costs 16 (a sorted
+pair of int64 columns) and keeps no text. Hashes can collide, so a lookup returns every row with the hash
+and the caller compares the text it keeps elsewhere (`EventTable.find` compares eventIDs).
+
+New entries go to a small dict first and are merged into the sorted columns in batches (a merge is one
+`np.insert` of the sorted batch: linear in the size, so building ten million entries costs seconds).
+Readers on other threads see either the old columns or the new, never a half-merged pair: a merge builds
+new arrays and replaces both in one assignment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from hashlib import blake2b
+
+import numpy as np
+import numpy.typing as npt
+
+_MERGE_AT = 65_536  # entries in the dict before a merge (or a 32nd of the columns, if more)
+
+
+def text_hash(text: str) -> int:
+    """A 64-bit hash of a text, the same in every process (Python's own `hash` is salted per process)."""
+    return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
+
+
+class HashIndex:
+    __slots__ = ("_columns", "_recent", "_size")
+
+    def __init__(self) -> None:
+        empty = np.zeros(0, dtype=np.int64)
+        self._columns: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] = (empty, empty)
+        self._recent: dict[int, int | list[int]] = {}
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def add(self, hashed: int, row: int) -> None:
+        recent = self._recent
+        found = recent.get(hashed)
+        if found is None:
+            recent[hashed] = row
+        elif type(found) is list:
+            found.append(row)
+        else:
+            recent[hashed] = [found, row]  # type: ignore[list-item]
+        self._size += 1
+        if len(recent) >= max(_MERGE_AT, len(self._columns[0]) >> 5):
+            self._merge()
+
+    def rows(self, hashed: int) -> list[int]:
+        """The rows added with this hash, oldest first."""
+        # the batch first, then the columns: a merge on another thread assigns the columns before it empties
+        # the batch, so a reader sees its rows at least once (and drops a second sighting)
+        recent = self._recent.get(hashed)
+        hashes, rows = self._columns
+        lo = int(np.searchsorted(hashes, hashed, side="left"))
+        found = []
+        while lo < len(hashes) and hashes[lo] == hashed:
+            found.append(int(rows[lo]))
+            lo += 1
+        if recent is not None:
+            found += [r for r in _listed(recent) if r not in found]
+        return found
+
+    def rows_many(self, hashed: npt.NDArray[np.int64]) -> list[list[int]]:
+        """`rows` for many hashes at once (one sorted search for all of them)."""
+        recent = self._recent.copy()  # (see rows: the batch before the columns)
+        hashes, rows = self._columns
+        los = np.searchsorted(hashes, hashed, side="left")
+        his = np.searchsorted(hashes, hashed, side="right")
+        single = rows[np.minimum(los, len(rows) - 1)].tolist() if len(rows) else [0] * len(hashed)
+        found: list[list[int]] = []
+        for h, lo, hi, one in zip(hashed.tolist(), los.tolist(), his.tolist(), single, strict=True):
+            some = [] if hi == lo else [one] if hi == lo + 1 else rows[lo:hi].tolist()
+            if recent:
+                more = recent.get(h)
+                if more is not None:
+                    some += [r for r in _listed(more) if r not in some]
+            found.append(some)
+        return found
+
+    def add_many(self, hashes: Sequence[int], rows: Sequence[int]) -> None:
+        """`add` of each pair, merged straight into the columns if there are many."""
+        if len(hashes) < _MERGE_AT // 16:
+            for hashed, row in zip(hashes, rows, strict=True):
+                self.add(hashed, row)
+            return
+        self._size += len(hashes)
+        self._merge(np.array([hashes, rows], dtype=np.int64).T)
+
+    def _merge(self, more: npt.NDArray[np.int64] | None = None) -> None:
+        pairs = [(h, r) for h, rows in self._recent.items() for r in _listed(rows)]
+        batch = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        if more is not None:
+            batch = np.concatenate([batch, more])
+        batch = batch[np.lexsort((batch[:, 1], batch[:, 0]))]
+        hashes, rows = self._columns
+        at = np.searchsorted(hashes, batch[:, 0], side="right")  # after equal hashes: older rows first
+        self._columns = (np.insert(hashes, at, batch[:, 0]), np.insert(rows, at, batch[:, 1]))
+        self._recent = {}
+
+
+def _listed(rows: int | list[int]) -> list[int]:
+    return rows if isinstance(rows, list) else [rows]

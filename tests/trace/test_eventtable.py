@@ -1,0 +1,77 @@
+"""The index keeps its events as columns: every event reads back as it was added (identifiers in the forms
+captured, references, eventIDs in lotline's hash form or any other), and is found again by its eventID."""
+
+from __future__ import annotations
+
+import pytest
+
+from lotline.trace.eventtable import EventTable
+from lotline.trace.facts import Light
+from lotline.trace.graph import Graph
+
+HASHED = "ni:///sha-256;" + "0123456789abcdef" * 4 + "?ver=CBV2.0"
+LOT = "https://id.gs1.org/01/09521234543213/10/L1"
+LOT_URN = "urn:epc:class:lgtin:952123.4543213.L1"
+PALLET = "https://id.gs1.org/00/095212340000000017"
+
+
+def light(pk: int, event_id: str, epcs: list[tuple[str, str, str | None]], **fields: object) -> Light:
+    values: dict[str, object] = {
+        "event_type": "ObjectEvent",
+        "action": "OBSERVE",
+        "time": 1_700_000_000_000 + pk,
+        "biz_step": "shipping",
+        "transformation_id": None,
+        "declared": False,
+        "refs": [("d", "owning_party", "urn:epc:id:pgln:0614141.00001.0", None)],
+    } | fields
+    return Light.build(pk=pk, event_id=event_id, epcs=epcs, **values)  # type: ignore[arg-type]
+
+
+def test_events_read_back_as_added_with_their_captured_forms() -> None:
+    graph = Graph()
+    first = light(3, HASHED, [("e", LOT, LOT_URN), ("e", PALLET, None)])
+    # the same lot captured later as a Digital Link with a query string: a form of its own
+    second = light(
+        9,
+        "urn:uuid:6f1c4a1e-0000-4000-8000-000000000001",
+        [("i", LOT, LOT + "?linkType=all"), ("o", PALLET, None), ("t", "urn:x:other", "X")],
+        event_type="TransformationEvent",
+        action=None,
+        biz_step=None,
+        transformation_id="tx-1",
+        refs=[],
+    )
+    graph.add(first)
+    graph.add(second)
+    assert graph.events[3] == first and graph.events.get(9) == second
+    assert list(graph.events) == [3, 9] == list(graph.added) and len(graph.events) == 2
+    assert 3 in graph.events and 4 not in graph.events and graph.events.get(4) is None
+    with pytest.raises(KeyError):
+        graph.events[100]
+    assert graph.events.event_id(3) == HASHED and graph.events.time(9) == second.time
+    assert graph.events.event_type(9) == "TransformationEvent"
+
+
+def test_events_are_found_by_event_id_in_any_form() -> None:
+    graph = Graph()
+    ids = [HASHED, HASHED.upper(), "urn:uuid:x", "ni:///sha-256;" + "g" * 64 + "?ver=CBV2.0"]
+    for pk, event_id in enumerate(ids, start=1):
+        graph.add(light(pk, event_id, [("e", LOT, None)]))
+    graph.add(light(7, HASHED, [("e", PALLET, None)]))  # captured twice: both are found
+    assert graph.events.find(HASHED) == [1, 7]
+    assert [graph.events.find(e) for e in ids[1:]] == [[2], [3], [4]]
+    assert graph.events.find("urn:uuid:never") == []
+    assert [graph.events.event_id(pk) for pk in (1, 2, 3, 4, 7)] == [*ids, HASHED]
+
+
+def test_a_large_table_finds_every_event_after_its_batches_are_merged() -> None:
+    table = EventTable([LOT], [None])
+    count = 150_000  # more than one merge of the eventID index
+    for pk in range(1, count + 1):
+        event_id = f"ni:///sha-256;{pk:064x}?ver=CBV2.0" if pk % 3 else f"urn:uuid:{pk}"
+        table.append(light(pk, event_id, [("e", LOT, None)]), [0], [None])
+    for pk in (1, 2, 3, 65_536, 65_537, 99_999, count):
+        event_id = f"ni:///sha-256;{pk:064x}?ver=CBV2.0" if pk % 3 else f"urn:uuid:{pk}"
+        assert table.find(event_id) == [pk]
+        assert table[pk].event_id == event_id

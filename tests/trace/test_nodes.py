@@ -1,0 +1,56 @@
+"""The index's identifiers: a key gets one node for good, and reads back (with the form first captured)
+exactly as it was added, whether added one at a time or in a batch, in any script."""
+
+from __future__ import annotations
+
+import pytest
+
+from lotline.trace.nodes import NodeIds, RawColumn, TextColumn
+
+
+def test_texts_read_back_one_by_one_and_in_slices() -> None:
+    column = TextColumn()
+    assert column.append("urn:epc:id:sgtin:0614141.107346.2017") == 0
+    column.extend(["https://id.gs1.org/01/09521234543213/10/Löt-1", "", "Ω"])
+    column.extend([])
+    assert len(column) == 4
+    assert column[1] == "https://id.gs1.org/01/09521234543213/10/Löt-1" and column[-1] == "Ω"
+    assert column[1:3] == ["https://id.gs1.org/01/09521234543213/10/Löt-1", ""] and list(column)[2] == ""
+    with pytest.raises(IndexError):
+        column[4]
+
+
+def test_first_forms_are_none_where_the_key_itself_was_captured() -> None:
+    raws = RawColumn()
+    raws.append(None)
+    raws.extend(["urn:a", None, "urn:b"])
+    assert [raws[i] for i in range(4)] == [None, "urn:a", None, "urn:b"] == raws[:]
+
+
+def test_every_key_finds_its_node_and_no_other() -> None:
+    keys = TextColumn()
+    ids = NodeIds(keys)
+    many = [f"https://id.gs1.org/01/09521234543213/21/{n}" for n in range(100_000)]
+    keys.extend(many)
+    ids.add_many(many, 0)  # merged straight into the sorted columns
+    keys.append("late")
+    ids.add("late", 100_000)  # through the batch
+    assert ids["late"] == 100_000 and ids.get(many[77_777]) == 77_777 and len(ids) == 100_001
+    assert ids.get_many([many[5], "unknown", "late"]) == [5, None, 100_000]
+    assert "unknown" not in ids and ids.get("unknown") is None
+    with pytest.raises(KeyError):
+        ids["https://id.gs1.org/01/09521234543213/21/100000"]
+
+
+def test_keys_whose_hashes_collide_keep_their_own_nodes() -> None:
+    class Colliding(str):
+        def __hash__(self) -> int:
+            return 7
+
+    keys = TextColumn()
+    ids = NodeIds(keys)
+    for node, key in enumerate([Colliding("a"), Colliding("b"), Colliding("c")]):
+        keys.append(key)
+        ids.add(key, node)
+    assert [ids.get(Colliding(k)) for k in "abcd"] == [0, 1, 2, None]
+    assert ids.get_many([Colliding("c"), Colliding("a")]) == [2, 0]
