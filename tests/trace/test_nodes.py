@@ -54,3 +54,18 @@ def test_keys_whose_hashes_collide_keep_their_own_nodes() -> None:
         ids.add(key, node)
     assert [ids.get(Colliding(k)) for k in "abcd"] == [0, 1, 2, None]
     assert ids.get_many([Colliding("c"), Colliding("a")]) == [2, 0]
+
+
+def test_many_texts_and_displays_come_back_in_the_order_asked() -> None:
+    keys, raws = TextColumn(), RawColumn()
+    keys.extend(["k0", "k1", "k2", "kö"])
+    raws.extend([None, "urn:1", None, "urn:ö"])
+    assert keys.many([3, 0, 3]) == ["kö", "k0", "kö"] and keys.many([]) == []
+    assert raws.shown([0, 1, 2, 3, 1], keys) == ["k0", "urn:1", "k2", "urn:ö", "urn:1"]
+    keys.append("grows after a read")
+
+
+def test_texts_holding_a_nul_still_come_back_whole() -> None:
+    keys = TextColumn()
+    keys.extend(["a\x00b", "c"])
+    assert keys.many([0, 1]) == ["a\x00b", "c"]

@@ -16,7 +16,7 @@ a snapshot retake) that finds a pk finds all of its row.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from operator import eq
 from typing import TypeVar, overload
@@ -200,6 +200,16 @@ class EventTable(Mapping[int, Light]):
         """(pks, times) of the first `rows` rows, as arrays (copies)."""
         pks = np.frombuffer(self.pks, dtype=np.int64, count=rows).copy()
         return pks, np.frombuffer(self._time, dtype=np.int64, count=rows).copy()
+
+    def event_ids(self, pks: Iterable[int]) -> dict[int, str]:
+        """pk -> eventID of these events, all at once."""
+        rows, other, digest = self._row, self._other_ids, self._digest
+        found = {}
+        for pk in pks:
+            row = rows[pk]
+            text = other.get(row)
+            found[pk] = text or f"{_HASHED}{digest[row * 32 : row * 32 + 32].hex()}{_HASHED_END}"
+        return found
 
     def find(self, event_id: str) -> list[int]:
         """The pks of the events with this eventID (one, unless it was captured more than once)."""

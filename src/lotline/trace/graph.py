@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, NamedTuple, TypeVar
 
@@ -340,10 +340,9 @@ class Graph:
         """The identifier in the form it was first captured in."""
         return self.raws[node] or self.keys[node]
 
-    def displays(self, nodes: Iterable[int]) -> list[str]:
+    def displays(self, nodes: list[int]) -> list[str]:
         """`display` of each node."""
-        raws, keys = self.raws, self.keys
-        return [raws[n] or keys[n] for n in nodes]
+        return self.raws.shown(nodes, self.keys)
 
 
 class Facts:

@@ -67,6 +67,17 @@ class TextColumn(Sequence[str]):
     def __iter__(self) -> Iterator[str]:
         return self._texts(range(len(self)))
 
+    def many(self, rows: Iterable[int]) -> list[str]:
+        """The texts of these rows (a result's thousands of identifiers): one decode of the lot, joined by
+        NUL, which no identifier holds (else each is decoded on its own). About 0.3 µs a text, half the
+        cost of decoding each."""
+        data, ends = self._data, self._ends
+        parts = [data[ends[i] : ends[i + 1]] for i in rows]
+        if not parts:
+            return []
+        texts = b"\x00".join(parts).decode().split("\x00")
+        return texts if len(texts) == len(parts) else [part.decode() for part in parts]
+
     def _texts(self, rows: Iterable[int]) -> Iterator[str]:
         data, ends = self._data, self._ends
         for i in rows:
@@ -100,6 +111,14 @@ class RawColumn(Sequence[str | None]):
 
     def __len__(self) -> int:
         return len(self._at)
+
+    def shown(self, nodes: list[int], keys: TextColumn) -> list[str]:
+        """For each node, its first captured form, else its key (`Graph.display`), all at once."""
+        at = self._at
+        places = [at[n] for n in nodes]
+        raws = iter(self._texts.many(p for p in places if p >= 0))
+        plain = iter(keys.many(n for n, p in zip(nodes, places, strict=True) if p < 0))
+        return [next(raws) if p >= 0 else next(plain) for p in places]
 
     @overload
     def __getitem__(self, i: int) -> str | None: ...

@@ -451,8 +451,7 @@ def _firsts(*keys: Ints) -> Ints:
 
 
 def _event_ids(graph: Graph, pks: set[int]) -> dict[int, str]:
-    event_id = graph.events.event_id
-    return {pk: event_id(pk) for pk in pks}
+    return graph.events.event_ids(pks)
 
 
 def forward(
