@@ -212,8 +212,9 @@ def lot_code_sources(recall: Recall, keys: set[str]) -> dict[str, str]:
     """Where each lot code was assigned: the transformation (or commissioning) that made the lot, else the
     source (location, else party) of the receipt that brought it in."""
     g, candidates, outputs = recall.g, {}, dict[str, dict[int, list[int]]]()
-    for key in keys:
-        node = g.ids[key]
+    ordered = list(keys)
+    for key, node in zip(ordered, g.ids.get_many(ordered), strict=True):  # (one search for them all)
+        assert node is not None  # keys of the recall's items: identifiers of the index
         made = []
         for group in g.produced_by.get(node, ()):
             if group not in outputs:  # index each transformation's outputs once: some make thousands

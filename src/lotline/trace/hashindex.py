@@ -12,6 +12,8 @@ new arrays and replaces both in one assignment.
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
 from collections.abc import Sequence
 from hashlib import blake2b
 
@@ -30,8 +32,8 @@ class HashIndex:
     __slots__ = ("_columns", "_recent", "_size")
 
     def __init__(self) -> None:
-        empty = np.zeros(0, dtype=np.int64)
-        self._columns: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] = (empty, empty)
+        # (hashes, rows): never changed once made (a merge makes new ones), so numpy may view them safely
+        self._columns: tuple[array[int], array[int]] = (array("q"), array("q"))
         self._recent: dict[int, int | list[int]] = {}
         self._size = 0
 
@@ -57,7 +59,7 @@ class HashIndex:
         # the batch, so a reader sees its rows at least once (and drops a second sighting)
         recent = self._recent.get(hashed)
         hashes, rows = self._columns
-        lo = int(np.searchsorted(hashes, hashed, side="left"))
+        lo = bisect_left(hashes, hashed)  # (a scalar np.searchsorted costs several times more)
         found = []
         while lo < len(hashes) and hashes[lo] == hashed:
             found.append(int(rows[lo]))
@@ -69,7 +71,7 @@ class HashIndex:
     def rows_many(self, hashed: npt.NDArray[np.int64]) -> list[list[int]]:
         """`rows` for many hashes at once (one sorted search for all of them)."""
         recent = self._recent.copy()  # (see rows: the batch before the columns)
-        hashes, rows = self._columns
+        hashes, rows = (np.frombuffer(column, dtype=np.int64) for column in self._columns)
         los = np.searchsorted(hashes, hashed, side="left")
         his = np.searchsorted(hashes, hashed, side="right")
         single = rows[np.minimum(los, len(rows) - 1)].tolist() if len(rows) else [0] * len(hashed)
@@ -98,9 +100,12 @@ class HashIndex:
         if more is not None:
             batch = np.concatenate([batch, more])
         batch = batch[np.lexsort((batch[:, 1], batch[:, 0]))]
-        hashes, rows = self._columns
+        hashes, rows = (np.frombuffer(column, dtype=np.int64) for column in self._columns)
         at = np.searchsorted(hashes, batch[:, 0], side="right")  # after equal hashes: older rows first
-        self._columns = (np.insert(hashes, at, batch[:, 0]), np.insert(rows, at, batch[:, 1]))
+        self._columns = (
+            array("q", np.insert(hashes, at, batch[:, 0]).tobytes()),
+            array("q", np.insert(rows, at, batch[:, 1]).tobytes()),
+        )
         self._recent = {}
 
 

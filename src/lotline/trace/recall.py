@@ -414,8 +414,10 @@ class Recall:
             suspects.append({"id": root, "found": True, "kind": g.kind(node), "reached": len(fwd.items)})
             used.update(fwd.events, bwd.events)
             self._reach(node, root, 0, [])
-            for item in fwd.items:
-                self._reach(g.ids[identity_key(item["id"])], root, item["depth"], item["path"])
+            reached = g.ids.get_many([identity_key(item["id"]) for item in fwd.items])  # (one search)
+            for item, n in zip(fwd.items, reached, strict=True):
+                assert n is not None  # a trace lists only identifiers of the index
+                self._reach(n, root, item["depth"], item["path"])
             for party in (p for p in fwd.parties if p["relation"] == "destination"):
                 shipped.update(
                     pk
