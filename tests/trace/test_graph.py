@@ -3,7 +3,8 @@ is the same either way."""
 
 from __future__ import annotations
 
-from lotline.trace.graph import Facts, Multimap
+from lotline.trace.graph import Facts
+from lotline.trace.multimap import Multimap
 
 
 def test_values_come_back_in_the_order_added_however_many_there_are() -> None:

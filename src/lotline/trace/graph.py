@@ -11,7 +11,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Generic, NamedTuple, TypeVar
+from typing import NamedTuple
 
 from lotline.store.schema import ROLE_PARENT
 from lotline.trace.eventtable import EventTable
@@ -23,11 +23,10 @@ from lotline.trace.facts import (
     OUTPUT_ROLES,
     Light,
 )
+from lotline.trace.multimap import Multimap
 from lotline.trace.nodes import NodeIds, RawColumn, TextColumn
 
 FOREVER = 2**62
-K = TypeVar("K")
-V = TypeVar("V")
 
 
 class Span(NamedTuple):
@@ -365,54 +364,6 @@ class Facts:
 
     def __len__(self) -> int:
         return len(self._flat) // 2
-
-
-class Multimap(Generic[K, V]):
-    """key -> values, for tables where most keys have one value (a node made by one transformation, a child
-    in one container, an eventID on one event): a single value is stored as it is, and only a second makes
-    a list. At a million events that saves about 500 MB against a list for every key (88 bytes each).
-    `get` returns a sequence either way; values must not be lists themselves."""
-
-    __slots__ = ("_table",)
-
-    def __init__(self) -> None:
-        self._table: dict[K, V | list[V]] = {}
-
-    def get(self, key: K, default: Sequence[V] = ()) -> Sequence[V]:
-        found = self._table.get(key)
-        if found is None:
-            return default
-        return found if type(found) is list else (found,)  # type: ignore[return-value]
-
-    def add(self, key: K, value: V) -> None:
-        table = self._table
-        found = table.get(key)
-        if found is None:
-            table[key] = value
-        elif type(found) is list:
-            found.append(value)
-        else:
-            table[key] = [found, value]  # type: ignore[list-item]
-
-    def add_once(self, key: K, value: V) -> None:
-        """`add`, unless the key has the value already (repeats are most often the last one added)."""
-        found = self._table.get(key)
-        if found is None:
-            self._table[key] = value
-        elif type(found) is list:
-            if found[-1] != value and value not in found:
-                found.append(value)
-        elif found != value:
-            self._table[key] = [found, value]  # type: ignore[list-item]
-
-    def __iter__(self) -> Iterator[K]:
-        return iter(self._table)
-
-    def __len__(self) -> int:
-        return len(self._table)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._table
 
 
 def kind_of(key: str, is_parent: bool) -> str:

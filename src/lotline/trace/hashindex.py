@@ -20,6 +20,8 @@ from hashlib import blake2b
 import numpy as np
 import numpy.typing as npt
 
+from lotline.trace.multimap import Multimap
+
 _MERGE_AT = 65_536  # entries in the dict before a merge (or a 32nd of the columns, if more)
 
 
@@ -34,7 +36,7 @@ class HashIndex:
     def __init__(self) -> None:
         # (hashes, rows): never changed once made (a merge makes new ones), so numpy may view them safely
         self._columns: tuple[array[int], array[int]] = (array("q"), array("q"))
-        self._recent: dict[int, int | list[int]] = {}
+        self._recent: Multimap[int, int] = Multimap()
         self._size = 0
 
     def __len__(self) -> int:
@@ -42,13 +44,7 @@ class HashIndex:
 
     def add(self, hashed: int, row: int) -> None:
         recent = self._recent
-        found = recent.get(hashed)
-        if found is None:
-            recent[hashed] = row
-        elif type(found) is list:
-            found.append(row)
-        else:
-            recent[hashed] = [found, row]  # type: ignore[list-item]
+        recent.add(hashed, row)
         self._size += 1
         if len(recent) >= max(_MERGE_AT, len(self._columns[0]) >> 5):
             self._merge()
@@ -64,8 +60,7 @@ class HashIndex:
         while lo < len(hashes) and hashes[lo] == hashed:
             found.append(int(rows[lo]))
             lo += 1
-        if recent is not None:
-            found += [r for r in _listed(recent) if r not in found]
+        found += [r for r in recent if r not in found]
         return found
 
     def rows_many(self, hashed: npt.NDArray[np.int64]) -> list[list[int]]:
@@ -79,9 +74,7 @@ class HashIndex:
         for h, lo, hi, one in zip(hashed.tolist(), los.tolist(), his.tolist(), single, strict=True):
             some = [] if hi == lo else [one] if hi == lo + 1 else rows[lo:hi].tolist()
             if recent:
-                more = recent.get(h)
-                if more is not None:
-                    some += [r for r in _listed(more) if r not in some]
+                some += [r for r in recent.get(h) if r not in some]
             found.append(some)
         return found
 
@@ -95,7 +88,8 @@ class HashIndex:
         self._merge(np.array([hashes, rows], dtype=np.int64).T)
 
     def _merge(self, more: npt.NDArray[np.int64] | None = None) -> None:
-        pairs = [(h, r) for h, rows in self._recent.items() for r in _listed(rows)]
+        recent = self._recent
+        pairs = [(h, r) for h in recent for r in recent.get(h)]
         batch = np.array(pairs, dtype=np.int64).reshape(-1, 2)
         if more is not None:
             batch = np.concatenate([batch, more])
@@ -106,8 +100,4 @@ class HashIndex:
             array("q", np.insert(hashes, at, batch[:, 0]).tobytes()),
             array("q", np.insert(rows, at, batch[:, 1]).tobytes()),
         )
-        self._recent = {}
-
-
-def _listed(rows: int | list[int]) -> list[int]:
-    return rows if isinstance(rows, list) else [rows]
+        self._recent = Multimap()
