@@ -124,6 +124,7 @@ def test_recall_workbench_downloads_the_fsma_spreadsheet(
     page.get_by_label("Suspect lots, serials or containers").fill(demo_lot)
     page.get_by_role("button", name="Show the impact").click()
     expect(page.locator("#r-customers")).to_have_text(re.compile(r"[1-9]\d*"))
+    expect(page.locator("#r-devices")).to_have_text(re.compile(r"\d+"))  # loggers and sensors, apart
     expect(page.get_by_role("heading", name="Where the affected product is now")).to_be_visible()
     screenshot(page, "recall")
     with page.expect_download() as download:
