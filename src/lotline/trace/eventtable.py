@@ -24,7 +24,7 @@ from typing import TypeVar, overload
 import numpy as np
 import numpy.typing as npt
 
-from lotline.trace.facts import Light
+from lotline.trace.facts import Light, nodes_in
 from lotline.trace.hashindex import HashIndex, text_hash
 
 _HASHED = "ni:///sha-256;"  # the CBV 2.0 event hash that lotline assigns: 32 bytes of digest
@@ -127,14 +127,13 @@ class EventTable(Mapping[int, Light]):
         return code
 
     def _add_event_id(self, row: int, event_id: str) -> None:
-        digest = _digest(event_id)
+        digest, hashed = _id_hash(event_id)
         if digest is None:
             self._digest += bytes(32)
             self._other_ids[row] = event_id
-            self._by_id.add(text_hash(event_id), row)
         else:
             self._digest += digest
-            self._by_id.add(int.from_bytes(digest[:8], "little", signed=True), row)
+        self._by_id.add(hashed, row)
 
     # --- reading ----------------------------------------------------------------------------------------
 
@@ -181,17 +180,11 @@ class EventTable(Mapping[int, Light]):
         """The nodes of the event's identifiers in these roles (`Light.nodes_in`), without building it."""
         row = self._existing(pk)
         a, b = self._start[row], self._start[row + 1]
-        return [
-            n
-            for role, n in zip(self._role[a:b].decode("ascii"), self._node[a:b], strict=True)
-            if role in roles
-        ]
+        return nodes_in(self._role[a:b].decode("ascii"), self._node[a:b], roles)
 
     def refs(self, pk: int) -> tuple[Ref, ...]:
         """The event's references (`Light.refs`), without building it."""
-        row = self._existing(pk)
-        refs = self._refs
-        return tuple([refs[r] for r in self._ref[self._ref_start[row] : self._ref_start[row + 1]]])
+        return self._refs_of(self._existing(pk))
 
     def event_id(self, pk: int) -> str:
         return self._event_id(self._existing(pk))
@@ -203,18 +196,12 @@ class EventTable(Mapping[int, Light]):
 
     def event_ids(self, pks: Iterable[int]) -> dict[int, str]:
         """pk -> eventID of these events, all at once."""
-        rows, other, digest = self._row, self._other_ids, self._digest
-        found = {}
-        for pk in pks:
-            row = rows[pk]
-            text = other.get(row)
-            found[pk] = text or f"{_HASHED}{digest[row * 32 : row * 32 + 32].hex()}{_HASHED_END}"
-        return found
+        rows, event_id = self._row, self._event_id
+        return {pk: event_id(rows[pk]) for pk in pks}
 
     def find(self, event_id: str) -> list[int]:
         """The pks of the events with this eventID (one, unless it was captured more than once)."""
-        digest = _digest(event_id)
-        hashed = text_hash(event_id) if digest is None else int.from_bytes(digest[:8], "little", signed=True)
+        _, hashed = _id_hash(event_id)
         return [self.pks[row] for row in self._by_id.rows(hashed) if self._event_id(row) == event_id]
 
     def _event_id(self, row: int) -> str:
@@ -222,6 +209,10 @@ class EventTable(Mapping[int, Light]):
         if other is not None:
             return other
         return f"{_HASHED}{self._digest[row * 32 : row * 32 + 32].hex()}{_HASHED_END}"
+
+    def _refs_of(self, row: int) -> tuple[Ref, ...]:
+        refs = self._refs
+        return tuple([refs[r] for r in self._ref[self._ref_start[row] : self._ref_start[row + 1]]])
 
     def _light(self, row: int) -> Light:
         return self._cached(row)
@@ -238,7 +229,7 @@ class EventTable(Mapping[int, Light]):
                 None if f == _KEY else firsts[n] if f == _FIRST else own[a + i]
                 for i, (n, f) in enumerate(zip(nodes, forms, strict=True))
             )
-        words, refs = self._words, self._refs
+        words = self._words
         tid = self._tid[row]
         event_type = words[self._type[row]]
         assert event_type is not None
@@ -254,9 +245,18 @@ class EventTable(Mapping[int, Light]):
             self._role[a:b].decode("ascii"),
             tuple([keys[n] for n in nodes]),
             raws,
-            tuple([refs[r] for r in self._ref[self._ref_start[row] : self._ref_start[row + 1]]]),
+            self._refs_of(row),
             tuple(nodes),
         )
+
+
+def _id_hash(event_id: str) -> tuple[bytes | None, int]:
+    """(the digest of a CBV 2.0 event hash, or None), and the 64-bit hash the eventID is found by: the
+    digest's first 8 bytes (already uniform), else a hash of the text."""
+    digest = _digest(event_id)
+    if digest is None:
+        return None, text_hash(event_id)
+    return digest, int.from_bytes(digest[:8], "little", signed=True)
 
 
 def _digest(event_id: str) -> bytes | None:

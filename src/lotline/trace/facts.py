@@ -7,7 +7,7 @@ form captured), parties from `event_refs`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from lotline.store import schema as s
@@ -100,7 +100,7 @@ class Light:
 
     def nodes_in(self, roles: frozenset[str]) -> list[int]:
         """The nodes of the identifiers in these roles (an event read back from the index)."""
-        return [n for role, n in zip(self.roles, self.nodes, strict=True) if role in roles]
+        return nodes_in(self.roles, self.nodes, roles)
 
     @property
     def parent(self) -> tuple[str, str | None] | None:
@@ -135,10 +135,7 @@ class Light:
 
     def moved_nodes(self) -> list[int]:
         """The nodes of `moved` (an event read back from the index)."""
-        moved = self.nodes_in(OBJECT_ROLES)
-        if self.event_type in ("AggregationEvent", "AssociationEvent"):
-            moved += self.nodes_in(PARENT_ROLES)
-        return moved
+        return moved_nodes(self.event_type, self.roles, self.nodes)
 
     def moved(self) -> list[tuple[str, str | None]]:
         """What a shipment or receipt moves: its objects, or an aggregation's parent (with its contents)."""
@@ -146,6 +143,19 @@ class Light:
         if self.event_type in ("AggregationEvent", "AssociationEvent") and self.parent:
             moved.append(self.parent)
         return moved
+
+
+def nodes_in(roles: str, nodes: Sequence[int], wanted: frozenset[str]) -> list[int]:
+    """The nodes (one per role letter of `roles`) in the `wanted` roles."""
+    return [n for role, n in zip(roles, nodes, strict=True) if role in wanted]
+
+
+def moved_nodes(event_type: str, roles: str, nodes: Sequence[int]) -> list[int]:
+    """What a shipment or receipt moves (`Light.moved`), as nodes: its objects, or an aggregation's parent."""
+    moved = nodes_in(roles, nodes, OBJECT_ROLES)
+    if event_type in ("AggregationEvent", "AssociationEvent"):
+        moved += nodes_in(roles, nodes, PARENT_ROLES)
+    return moved
 
 
 def parties_in(refs: Iterable[tuple[str, str, str, str | None]], kind: str) -> list[tuple[str, str]]:

@@ -223,8 +223,8 @@ def lot_code_sources(recall: Recall, keys: set[str]) -> dict[str, str]:
                     outputs[group].setdefault(m, []).append(pk)
             made += outputs[group].get(node, [])
         made += [pk for pk in recall.by_node.get(node, ()) if _commissions(g.events[pk])]
-        candidates[key] = [pk for pk in made if g.live_time(pk) is not None] or [
-            pk for pk in g.receipts.get(node, ()) if g.live_time(pk) is not None
+        candidates[key] = [pk for pk in made if g.is_live(pk)] or [
+            pk for pk in g.receipts.get(node, ()) if g.is_live(pk)
         ]
     recall.load(pk for pks in candidates.values() for pk in pks)
     out = {}

@@ -19,9 +19,10 @@ from lotline.trace.facts import (
     CHILD_ROLES,
     INPUT_ROLES,
     INSTANCE_CHILD_ROLES,
-    OBJECT_ROLES,
     OUTPUT_ROLES,
     Light,
+    moved_nodes,
+    nodes_in,
 )
 from lotline.trace.multimap import Multimap
 from lotline.trace.nodes import NodeIds, RawColumn, TextColumn
@@ -61,7 +62,6 @@ class Graph:
         self.ids = NodeIds(self.keys)
         self._known: dict[str, tuple[int, str | None]] = {}  # key -> (node, first form), during `add_all`
         self._new: list[tuple[str, str | None]] = []  # nodes made in this batch: (key, raw), see `_flush`
-        self._batch = False
         self.is_parent: set[int] = set()
         self.events = EventTable(self.keys, self.raws)
         self.added = self.events.pks  # pks in the order they were indexed (declarations aside): a journal
@@ -83,13 +83,6 @@ class Graph:
         self.last_pk = 0
 
     # --- building ---------------------------------------------------------------------------------------
-
-    def node(self, key: str, raw: str | None = None) -> int:
-        """The node of an identity key, made if it is new (`raw`: the form it was captured in)."""
-        n = self._resolve(key, raw)[0]
-        if not self._batch:
-            self._flush()
-        return n
 
     def _resolve(self, key: str, raw: str | None) -> tuple[int, str | None]:
         """(node, form first captured) of a key, made a node if it is new (kept in `_new` until `_flush`)."""
@@ -128,12 +121,10 @@ class Graph:
         raws = self.raws
         for key, n in zip(keys, self.ids.get_many(keys), strict=True):
             known[key] = (-1, None) if n is None else (n, raws[n])
-        self._batch = True
         try:
             for event in events:
                 self._add(event)
         finally:
-            self._batch = False
             self._flush()
 
     def _add(self, event: Light) -> None:
@@ -156,31 +147,25 @@ class Graph:
         if event_type == "TransformationEvent":
             group = event.transformation_id or f"event:{pk}"
             inputs, outputs = self.groups.get(group) or self.groups.setdefault(group, (Facts(), Facts()))
-            for role, n in zip(roles, nodes, strict=True):
-                if role in INPUT_ROLES:
-                    inputs.append((n, pk))
-                    self.consumed_by.add_once(n, group)
-            for role, n in zip(roles, nodes, strict=True):
-                if role in OUTPUT_ROLES:
-                    outputs.append((n, pk))
-                    self.produced_by.add_once(n, group)
+            for n in nodes_in(roles, nodes, INPUT_ROLES):
+                inputs.append((n, pk))
+                self.consumed_by.add_once(n, group)
+            for n in nodes_in(roles, nodes, OUTPUT_ROLES):
+                outputs.append((n, pk))
+                self.produced_by.add_once(n, group)
         at = roles.find(ROLE_PARENT)
         aggregation = at >= 0 and event_type in ("AggregationEvent", "AssociationEvent")
         if aggregation:
             p = nodes[at]
             self.is_parent.add(p)
             self.aggregations[p].append(pk)
-            for role, n in zip(roles, nodes, strict=True):
-                if role in CHILD_ROLES:
-                    self.parents_of.add_once(n, p)
+            for n in nodes_in(roles, nodes, CHILD_ROLES):
+                self.parents_of.add_once(n, p)
             self._spans.pop(p, None)
             self._spans_by_child.pop(p, None)
         shipment, receipt = event.is_shipment, event.is_receipt
         if shipment or receipt:
-            moved = [n for role, n in zip(roles, nodes, strict=True) if role in OBJECT_ROLES]
-            if aggregation:
-                moved.append(nodes[at])
-            for n in moved:
+            for n in moved_nodes(event_type, roles, nodes):
                 if shipment:
                     self.shipments[n].append(pk)
                 if receipt:

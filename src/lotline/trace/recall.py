@@ -213,7 +213,7 @@ class Recall:
     # --- reading ------------------------------------------------------------------------------------------
 
     def load(self, pks: Iterable[int]) -> None:
-        missing = sorted({pk for pk in pks if pk not in self.evs and self.g.live_time(pk) is not None})
+        missing = sorted({pk for pk in pks if pk not in self.evs and self.g.is_live(pk)})
         with self.engine.connect() as conn:
             for chunk in _chunks(missing):
                 for pk, body in conn.execute(_BODIES, {"ids": chunk}):
@@ -231,7 +231,7 @@ class Recall:
             with self.engine.connect() as conn:
                 for chunk in _chunks(list(keys)):
                     for key, pk in conn.execute(_NAMING, {"keys": chunk}):
-                        if self.g.live_time(pk) is not None:
+                        if self.g.is_live(pk):
                             found[keys[key]].add(pk)
             for n, pks in found.items():
                 self.by_node[n] = sorted(pks, key=lambda pk: (time_of(pk), pk))

@@ -38,7 +38,7 @@ _KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
 # Rebuild once this many events arrived after the snapshot (or a tenth of what it holds, if more): each
 # event after it can send part of a trace through the one-node-at-a-time path.
 REBUILD_AFTER = 20_000
-_COPY = 65_536  # items per array copy between two pauses
+_COPY = 65_536  # identifiers sorted between two pauses (see _sorted)
 
 
 def csr(keys: Ints, size: int, *columns: Ints) -> tuple[Ints, list[Ints]]:

@@ -398,7 +398,7 @@ class _Sweep:
         named.update(second[step] for step in on_paths)
         named.discard(-1)
         named.update(shipments.tolist())
-        ids = _event_ids(g, named)
+        ids = g.events.event_ids(named)
         used = sorted(set(ids.values()))
         spelled = self.steps.spell(on_paths, ids)
         kinds = _KIND_NAMES[snap.kind[nodes]]
@@ -448,10 +448,6 @@ def _firsts(*keys: Ints) -> Ints:
     first = order[new]
     first.sort()
     return first
-
-
-def _event_ids(graph: Graph, pks: set[int]) -> dict[int, str]:
-    return graph.events.event_ids(pks)
 
 
 def forward(
