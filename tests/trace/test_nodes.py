@@ -62,6 +62,12 @@ def test_many_texts_and_displays_come_back_in_the_order_asked() -> None:
     raws.extend([None, "urn:1", None, "urn:ö"])
     assert keys.many([3, 0, 3]) == ["kö", "k0", "kö"] and keys.many([]) == []
     assert raws.shown([0, 1, 2, 3, 1], keys) == ["k0", "urn:1", "k2", "urn:ö", "urn:1"]
+    as_keys = RawColumn()
+    as_keys.extend([None, None])  # every identifier captured as its key
+    assert as_keys.shown([1, 0], keys) == ["k1", "k0"] and raws.shown([], keys) == []
+    empties = TextColumn()
+    empties.extend(["", "x", "", "yz", ""])
+    assert empties.many([4, 3, 0, 1, 2]) == ["", "yz", "", "x", ""]
     keys.append("grows after a read")
 
 

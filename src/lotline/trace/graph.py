@@ -13,6 +13,9 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy as np
+import numpy.typing as npt
+
 from lotline.store.schema import ROLE_PARENT
 from lotline.trace.eventtable import EventTable
 from lotline.trace.facts import (
@@ -324,7 +327,7 @@ class Graph:
         """The identifier in the form it was first captured in."""
         return self.raws[node] or self.keys[node]
 
-    def displays(self, nodes: list[int]) -> list[str]:
+    def displays(self, nodes: list[int] | npt.NDArray[np.int64]) -> list[str]:
         """`display` of each node."""
         return self.raws.shown(nodes, self.keys)
 

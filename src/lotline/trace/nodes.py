@@ -15,11 +15,14 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from lotline.trace.hashindex import HashIndex
+
+Ints = npt.NDArray[np.int64]
 
 
 class TextColumn(Sequence[str]):
@@ -67,16 +70,37 @@ class TextColumn(Sequence[str]):
     def __iter__(self) -> Iterator[str]:
         return self._texts(range(len(self)))
 
-    def many(self, rows: Iterable[int]) -> list[str]:
-        """The texts of these rows (a result's thousands of identifiers): one decode of the lot, joined by
-        NUL, which no identifier holds (else each is decoded on its own). About 0.3 µs a text, half the
-        cost of decoding each."""
-        data, ends = self._data, self._ends
-        parts = [data[ends[i] : ends[i + 1]] for i in rows]
-        if not parts:
-            return []
-        texts = b"\x00".join(parts).decode().split("\x00")
-        return texts if len(texts) == len(parts) else [part.decode() for part in parts]
+    def many(self, rows: Iterable[int] | npt.NDArray[np.integer[Any]]) -> list[str]:
+        """The texts of these rows (a result's thousands of identifiers), all at once: `gather`."""
+        return self.gather(rows)[0]
+
+    def gather(self, rows: Iterable[int] | npt.NDArray[np.integer[Any]]) -> tuple[list[str], Ints]:
+        """The texts of these rows and their lengths in bytes. Their bytes are gathered by numpy into one
+        buffer, each followed by a NUL (which no identifier holds; else each is decoded on its own), decoded
+        and split in one go: about 0.25 µs a text, against 0.6 µs to slice, join and split them in Python.
+        The caller holds the index's lock: the array views here must be gone before the next append."""
+        at = np.asarray(rows if isinstance(rows, np.ndarray) else list(rows), dtype=np.int64)
+        if not len(at):
+            return [], np.zeros(0, dtype=np.int64)
+        ends = np.frombuffer(self._ends, dtype=np.int64)
+        starts = ends[at]
+        lengths = ends[at + 1] - starts
+        del ends
+        if not self._data:  # (nothing to take from: every text is empty)
+            return [""] * len(at), lengths
+        spaced = lengths + 1
+        stops = np.cumsum(spaced)  # in the buffer: each text's end, where its NUL goes
+        source = np.arange(int(stops[-1])) + np.repeat(starts - (stops - spaced), spaced)
+        data = np.frombuffer(self._data, dtype=np.uint8)
+        buffer = np.take(data, source, mode="clip")  # (a NUL's place may point one past the end: clipped)
+        del data
+        buffer[stops - 1] = 0
+        texts = buffer[:-1].tobytes().decode().split("\x00")
+        if len(texts) != len(at):
+            texts = [
+                self._data[a : a + n].decode() for a, n in zip(starts.tolist(), lengths.tolist(), strict=True)
+            ]
+        return texts, lengths
 
     def _texts(self, rows: Iterable[int]) -> Iterator[str]:
         data, ends = self._data, self._ends
@@ -85,40 +109,35 @@ class TextColumn(Sequence[str]):
 
 
 class RawColumn(Sequence[str | None]):
-    """By node: the form an identifier was first captured in, where it differs from its key (else None)."""
+    """By node: the form an identifier was first captured in, where it differs from its key (else None).
 
-    __slots__ = ("_at", "_texts")
+    Every node has a text here, empty for None: a trace's thousands of identifiers are read in one gather
+    from this column (two cache misses each at a million events, rather than three through an index into a
+    column of the first forms alone), and only those captured as their key from the keys."""
+
+    __slots__ = ("_texts",)
 
     def __init__(self) -> None:
-        self._at = array("i")  # by node: index into _texts, -1 for None
-        self._texts = TextColumn()
+        self._texts = TextColumn()  # "" for None: an identifier captured is never empty
 
     def append(self, raw: str | None) -> None:
-        self._at.append(-1 if raw is None else self._texts.append(raw))
+        self._texts.append(raw or "")
 
     def extend(self, raws: list[str | None]) -> None:
-        texts = [raw for raw in raws if raw is not None]
-        at = len(self._texts)
-        self._texts.extend(texts)
-        places = []
-        for raw in raws:
-            if raw is None:
-                places.append(-1)
-            else:
-                places.append(at)
-                at += 1
-        self._at.extend(places)
+        self._texts.extend([raw or "" for raw in raws])
 
     def __len__(self) -> int:
-        return len(self._at)
+        return len(self._texts)
 
-    def shown(self, nodes: list[int], keys: TextColumn) -> list[str]:
+    def shown(self, nodes: list[int] | npt.NDArray[np.int64], keys: TextColumn) -> list[str]:
         """For each node, its first captured form, else its key (`Graph.display`), all at once."""
-        at = self._at
-        places = [at[n] for n in nodes]
-        raws = iter(self._texts.many(p for p in places if p >= 0))
-        plain = iter(keys.many(n for n, p in zip(nodes, places, strict=True) if p < 0))
-        return [next(raws) if p >= 0 else next(plain) for p in places]
+        rows = np.asarray(nodes, dtype=np.int64)
+        shown, lengths = self._texts.gather(rows)
+        plain = np.flatnonzero(lengths == 0)
+        if len(plain):
+            for i, key in zip(plain.tolist(), keys.many(rows[plain]), strict=True):
+                shown[i] = key
+        return shown
 
     @overload
     def __getitem__(self, i: int) -> str | None: ...
@@ -126,10 +145,8 @@ class RawColumn(Sequence[str | None]):
     def __getitem__(self, i: slice) -> list[str | None]: ...
     def __getitem__(self, i: int | slice) -> str | list[str | None] | None:
         if isinstance(i, slice):
-            texts = self._texts
-            return [None if at < 0 else texts[at] for at in self._at[i]]
-        at = self._at[i]
-        return None if at < 0 else self._texts[at]
+            return [text or None for text in self._texts[i]]
+        return self._texts[i] or None
 
 
 class NodeIds:

@@ -407,7 +407,7 @@ class _Sweep:
         items: list[dict[str, Any]] = [
             {"id": shown, "kind": kind, "depth": depth, "path": path}
             for shown, kind, depth, path in zip(
-                g.displays(nodes.tolist()),
+                g.displays(nodes),
                 kinds.tolist(),
                 snap.reach_depth[nodes].tolist(),
                 itemgetter(*steps)(spelled) if len(steps) > 1 else [spelled[step] for step in steps],
