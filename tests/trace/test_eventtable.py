@@ -64,6 +64,11 @@ def test_events_are_found_by_event_id_in_any_form() -> None:
     assert graph.events.find("urn:uuid:never") == []
     assert [graph.events.event_id(pk) for pk in (1, 2, 3, 4, 7)] == [*ids, HASHED]
     assert graph.events.event_ids([7, 3]) == {7: HASHED, 3: "urn:uuid:x"}
+    pks = [4, 1, 2, 3, 7]  # all at once, as one by one
+    assert graph.events.event_ids(pks) == {pk: graph.events.event_id(pk) for pk in pks}
+    assert graph.events.event_ids([]) == {}
+    with pytest.raises(KeyError):
+        graph.events.event_ids([1, 5])  # no event 5
 
 
 def test_a_large_table_finds_every_event_after_its_batches_are_merged() -> None:

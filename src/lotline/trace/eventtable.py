@@ -195,9 +195,25 @@ class EventTable(Mapping[int, Light]):
         return pks, np.frombuffer(self._time, dtype=np.int64, count=rows).copy()
 
     def event_ids(self, pks: Iterable[int]) -> dict[int, str]:
-        """pk -> eventID of these events, all at once."""
-        rows, event_id = self._row, self._event_id
-        return {pk: event_id(rows[pk]) for pk in pks}
+        """pk -> eventID of these events, all at once: the digests gathered and spelled in hex in one go (the
+        caller holds the index's lock, as for any read of the table)."""
+        listed = list(pks)
+        if not listed:
+            return {}
+        rows = np.frombuffer(self._row, dtype=np.int32)[np.asarray(listed, dtype=np.int64)]
+        if (rows < 0).any():
+            raise KeyError(listed[int(np.argmax(rows < 0))])
+        spelled = np.frombuffer(self._digest, dtype=np.uint8).reshape(-1, 32)[rows].tobytes().hex()
+        ids = {
+            pk: f"{_HASHED}{spelled[i : i + 64]}{_HASHED_END}"
+            for pk, i in zip(listed, range(0, len(spelled), 64), strict=True)
+        }
+        if self._other_ids:
+            for pk, row in zip(listed, rows.tolist(), strict=True):
+                other = self._other_ids.get(row)
+                if other is not None:
+                    ids[pk] = other
+        return ids
 
     def find(self, event_id: str) -> list[int]:
         """The pks of the events with this eventID (one, unless it was captured more than once)."""
