@@ -17,6 +17,7 @@ from lotline.api.auth import require
 from lotline.api.problems import problem
 from lotline.epcis.timefmt import parse_time
 from lotline.errors import IdentifierError
+from lotline.trace.collector import collections_held
 from lotline.trace.index import TraceIndex
 
 router = APIRouter(prefix="/api/v1", tags=["Traceability"])
@@ -94,11 +95,24 @@ async def trace(
     except IdentifierError as exc:
         return problem(400, BAD_REQUEST, "Bad time window", f"since/until: {exc}")
     try:
-        result = await run_in_threadpool(
-            trace_index(request).trace, direction, id, max_depth=max_depth, since=window[0], until=window[1]
+        body = await run_in_threadpool(
+            _trace_json, trace_index(request), direction, id, max_depth, window[0], window[1]
         )
     except IdentifierError as exc:
         return problem(400, BAD_REQUEST, "Bad identifier", f"id: {exc}")
-    if not result.found:
+    if body is None:
         return problem(404, NOT_FOUND, "Unknown identifier", f"no stored event names {id!r}")
-    return Response(orjson.dumps(result.as_json()), media_type="application/json")
+    return Response(body, media_type="application/json")
+
+
+def _trace_json(
+    index: TraceIndex, direction: str, root: str, max_depth: int | None, since: int | None, until: int | None
+) -> bytes | None:
+    """The trace as JSON, None if no event names the root. The result's thousands of dicts and lists are
+    made, encoded and freed with the collector held off (`collections_held`): let back on while they
+    lived, its first young collection would walk them all for nothing (about 0.4 ms of a lot's trace)."""
+    with collections_held():
+        result = index.trace(direction, root, max_depth=max_depth, since=since, until=until)
+        body = orjson.dumps(result.as_json()) if result.found else None
+        del result
+    return body
