@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
@@ -284,6 +285,8 @@ def _check(
     for direction in ("forward", "backward"):
         want = reference.forward(root) if direction == "forward" else reference.backward(root)
         result = index.trace(direction, root)
+        encoded = result.json()  # (written from the columns: before anything asks for the items' dicts)
+        assert orjson.loads(encoded) == result.as_json()
         # the explanation (why is this item here?) names only live events, and only events of the result
         assert not declared & set(result.events), f"{direction} {root} cites an event declared in error"
         for item in result.items:

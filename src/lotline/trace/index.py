@@ -31,8 +31,9 @@ from lotline.trace import sweep
 from lotline.trace.collector import collections_held, full_collections_held
 from lotline.trace.facts import Light
 from lotline.trace.graph import Graph
+from lotline.trace.result import TraceResult
 from lotline.trace.snapshot import Snapshot, View
-from lotline.trace.traverse import TraceResult, backward
+from lotline.trace.traverse import backward
 
 _READ_BATCH = 20_000
 _VALUES = 100_000  # reference values remembered for sharing (see TraceIndex.__init__)

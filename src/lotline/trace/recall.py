@@ -414,7 +414,11 @@ class Recall:
             suspects.append({"id": root, "found": True, "kind": g.kind(node), "reached": len(fwd.items)})
             used.update(fwd.events, bwd.events)
             self._reach(node, root, 0, [])
-            reached = g.ids.get_many([identity_key(item["id"]) for item in fwd.items])  # (one search)
+            reached = (  # the trace's own node numbers, else one search for the lot
+                fwd.rows.nodes
+                if fwd.rows is not None
+                else g.ids.get_many([identity_key(item["id"]) for item in fwd.items])
+            )
             for item, n in zip(fwd.items, reached, strict=True):
                 assert n is not None  # a trace lists only identifiers of the index
                 self._reach(n, root, item["depth"], item["path"])

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
 
 import numpy as np
 
 from lotline.store import schema as s
 from lotline.trace.graph import FOREVER, Graph
+from lotline.trace.result import ItemRows, TraceResult
 from lotline.trace.snapshot import KINDS, Ints, Snapshot, gather
-from lotline.trace.traverse import TraceResult
 
 START = -(2**62)  # the beginning of time (traverse.EVER)
 NO_STEP = -1  # the path of the root: no events
@@ -404,18 +403,17 @@ class _Sweep:
         kinds = _KIND_NAMES[snap.kind[nodes]]
         if snap.new_parents:
             kinds[np.isin(nodes, np.fromiter(snap.new_parents, dtype=np.int64))] = "container"
-        items: list[dict[str, Any]] = [
-            {"id": shown, "kind": kind, "depth": depth, "path": path}
-            for shown, kind, depth, path in zip(
-                g.displays(nodes),
-                kinds.tolist(),
-                snap.reach_depth[nodes].tolist(),
-                itemgetter(*steps)(spelled) if len(steps) > 1 else [spelled[step] for step in steps],
-                strict=True,
-            )
-        ]
+        columns = ItemRows(
+            g.displays(nodes),
+            kinds.tolist(),
+            snap.reach_depth[nodes].tolist(),
+            steps,
+            spelled,
+            nodes.tolist(),
+        )
+        items = None
         if newer:  # nodes newer than the snapshot: sorted in with the rest
-            items += [
+            items = columns.dicts() + [
                 {"id": g.display(n), "kind": g.kind(n), "depth": depth, "path": spelled[step]}
                 for n, depth, step in newer
             ]
@@ -431,7 +429,7 @@ class _Sweep:
         ]
         if one_by_one and (more := set().union(*parties.values()) - set(used)):
             used = sorted(set(used) | more)
-        return TraceResult(root, "forward", items, listed, used)
+        return TraceResult(root, "forward", items, listed, used, rows=None if items is not None else columns)
 
 
 def _firsts(*keys: Ints) -> Ints:

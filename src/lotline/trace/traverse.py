@@ -22,34 +22,16 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lotline.store import schema as s
 
 if TYPE_CHECKING:
     from lotline.trace.snapshot import Snapshot
 from lotline.trace.graph import FOREVER, Graph, Nested
+from lotline.trace.result import TraceResult
 
 EVER = (-(2**62), FOREVER)
-
-
-@dataclass
-class TraceResult:
-    root: str
-    direction: str
-    items: list[dict[str, Any]] = field(default_factory=list)
-    parties: list[dict[str, Any]] = field(default_factory=list)
-    events: list[str] = field(default_factory=list)
-    found: bool = True
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "root": self.root,
-            "direction": self.direction,
-            "items": self.items,
-            "parties": self.parties,
-            "events": self.events,
-        }
 
 
 @dataclass
