@@ -24,7 +24,7 @@ START = -(2**62)  # the beginning of time (traverse.EVER)
 NO_STEP = -1  # the path of the root: no events
 _UNSEEN = -2
 _SKIP = -3  # a producing event outside the window or declared in error
-_KIND_NAMES = np.array(KINDS, dtype=object)
+_CONTAINER = KINDS.index("container")
 
 
 @dataclass
@@ -386,7 +386,8 @@ class _Sweep:
         nodes = np.concatenate([*self.reached_bulk, np.array(self.reached_one, dtype=np.int64)])
         nodes = nodes[nodes != root_node]
         nodes = nodes[np.lexsort((snap.rank[nodes], snap.reach_depth[nodes]))]  # by depth, then identifier
-        steps = snap.reach_step[nodes].tolist()
+        at_step = snap.reach_step[nodes]
+        steps = at_step.tolist()
         newer = [(n, depth, step) for n, (depth, step) in self.reached.items() if n != root_node]
         shipments = np.unique(np.concatenate(self.shipped)) if self.shipped else np.zeros(0, dtype=np.int64)
         # Every path, spelled out once per step (siblings share their step) in Python lists and C-level
@@ -400,16 +401,11 @@ class _Sweep:
         ids = g.events.event_ids(named)
         used = sorted(set(ids.values()))
         spelled = self.steps.spell(on_paths, ids)
-        kinds = _KIND_NAMES[snap.kind[nodes]]
+        kinds = snap.kind[nodes]
         if snap.new_parents:
-            kinds[np.isin(nodes, np.fromiter(snap.new_parents, dtype=np.int64))] = "container"
+            kinds[np.isin(nodes, np.fromiter(snap.new_parents, dtype=np.int64))] = _CONTAINER
         columns = ItemRows(
-            g.displays(nodes),
-            kinds.tolist(),
-            snap.reach_depth[nodes].tolist(),
-            steps,
-            spelled,
-            nodes.tolist(),
+            g.displays(nodes), kinds, snap.reach_depth[nodes], at_step, spelled, nodes, KINDS, used
         )
         items = None
         if newer:  # nodes newer than the snapshot: sorted in with the rest
