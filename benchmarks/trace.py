@@ -204,9 +204,22 @@ class _Client:
 
     def _send(self, method: str, target: str, body: bytes | None) -> tuple[int, bytes]:
         headers = self.headers if body is None else {**self.headers, "Content-Type": "application/json"}
-        self.conn.request(method, target, body=body, headers=headers)
-        response = self.conn.getresponse()
-        return response.status, response.read()
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, target, body=body, headers=headers)
+                response = self.conn.getresponse()
+                return response.status, response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # the server closes a connection idle for 5 s (uvicorn's keep-alive timeout): the baselines
+                # between two series can take that long on a busy machine; connect again, once
+                self.conn.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def fresh(self) -> None:
+        """An untimed request first, so a series does not time a reconnection (see `_send`)."""
+        self.get("/health")
 
 
 @contextmanager
@@ -251,6 +264,7 @@ def _traces(
         for direction in ("forward", "backward"):
             timings: list[float] = []
             sizes: list[int] = []
+            client.fresh()
             for raw, _ in pairs:
                 t0 = time.perf_counter()
                 status, body = client.get(f"/api/v1/trace/{direction}", id=raw)
@@ -286,6 +300,7 @@ def _traces(
 
 def recall_timing(client: _Client, root: str) -> str:
     timings = []
+    client.fresh()
     for _ in range(5):
         t0 = time.perf_counter()
         status, body = client.post("/api/v1/recalls", {"ids": [root]})
