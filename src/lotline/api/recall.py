@@ -15,7 +15,9 @@ from lotline.api.auth import require
 from lotline.api.problems import problem
 from lotline.api.trace import BAD_REQUEST, NOT_FOUND, trace_index
 from lotline.errors import IdentifierError
+from lotline.trace.collector import collections_held
 from lotline.trace.fsma import fsma_rows, write_csv, write_xlsx
+from lotline.trace.index import TraceIndex
 from lotline.trace.recall import RecallReport, recall_impact
 
 router = APIRouter(prefix="/api/v1", tags=["Traceability"])
@@ -124,15 +126,29 @@ async def create_recall(
     if isinstance(parsed, str):
         return problem(400, BAD_REQUEST, "Bad recall request", parsed)
     ids, own = parsed
+    kind = _wanted(request, format)
     try:
-        report = await run_in_threadpool(recall_impact, trace_index(request), ids, own_parties=own)
+        found, answer = await run_in_threadpool(_recall, trace_index(request), ids, own, kind == "json")
     except IdentifierError as exc:
         return problem(400, BAD_REQUEST, "Bad identifier", str(exc))
-    if not report.found:
+    if not found:
         return problem(
             404, NOT_FOUND, "Unknown identifiers", f"no stored event names any of: {', '.join(ids)}", ids=ids
         )
-    kind = _wanted(request, format)
-    if kind != "json":
-        return _spreadsheet(report, kind)
-    return Response(orjson.dumps(report.as_json()), media_type="application/json")
+    if isinstance(answer, RecallReport):
+        return _spreadsheet(answer, kind)
+    return Response(answer, media_type="application/json")
+
+
+def _recall(
+    index: TraceIndex, ids: list[str], own: list[str], as_json: bool
+) -> tuple[bool, RecallReport | bytes]:
+    """(found, the report, or as JSON if `as_json`). As for a trace (`lotline.api.trace._trace_json`), the
+    report's tens of thousands of objects are made, encoded and freed with the collector held off."""
+    with collections_held():
+        report = recall_impact(index, ids, own_parties=own)
+        if not as_json or not report.found:
+            return report.found, report
+        body = orjson.dumps(report.as_json())
+        del report
+    return True, body

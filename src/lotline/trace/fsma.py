@@ -131,11 +131,17 @@ def _place_text(locations: list[str], parties: list[str]) -> str | None:
 def _moved_lines(recall: Recall, ev: Ev, suspects: set[int]) -> list[CteLine]:
     """The affected lots and serials an event moved, loose or in containers; a suspect container whose
     contents are not recorded stands for itself."""
-    g = recall.g
     carried = [c for c in recall.carried(ev) if c[0] in recall.affected]
-    products = [c for c in carried if g.kind(c[0]) != "container" and not recall.is_device(c[0])]
+    products = [c for c in carried if recall.kind(c[0]) != "container" and not recall.is_device(c[0])]
     lines = {
-        CteLine(g.display(node), g.keys[node], q, uom, None, g.display(unit) if unit is not None else None)
+        CteLine(
+            recall.shown(node),
+            recall.key(node),
+            q,
+            uom,
+            None,
+            recall.shown(unit) if unit is not None else None,
+        )
         for node, q, uom, unit in products or [c for c in carried if c[0] in suspects]
     }
     return sorted(lines, key=lambda line: (line.identifier, line.container or ""))

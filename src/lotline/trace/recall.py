@@ -17,7 +17,7 @@ stock leaves the books. "Our own" parties are those that ship (source of outboun
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,7 @@ from lotline.trace.facts import (
     PARTY_TYPES,
     Light,
 )
+from lotline.trace.graph import kind_of
 from lotline.trace.index import TraceIndex
 from lotline.trace.ledger import EACH, Balance, Ledger, Place
 
@@ -209,6 +210,34 @@ class Recall:
         self.affected: dict[int, dict[str, Any]] = {}
         self.own = {identity_key(p) for p in own_parties}
         self.own_locations: set[str] = set()
+        # node -> its key and its identifier as displayed: read in batches (`texts`), asked for one at a time
+        self._keys: dict[int, str] = {}
+        self._shown: dict[int, str] = {}
+
+    # --- identifiers ----------------------------------------------------------------------------------------
+
+    def texts(self, nodes: Iterable[int]) -> None:
+        """Read the keys and displayed identifiers of these nodes in one batch (a recall names thousands, each
+        several times: one decode of the packed text each, not one per use)."""
+        new = [n for n in dict.fromkeys(nodes) if n not in self._keys]
+        if new:
+            self._keys.update(zip(new, self.g.keys.many(new), strict=True))
+            self._shown.update(zip(new, self.g.displays(new), strict=True))
+
+    def key(self, node: int) -> str:
+        key = self._keys.get(node)
+        if key is None:
+            key = self._keys[node] = self.g.keys[node]
+        return key
+
+    def shown(self, node: int) -> str:
+        shown = self._shown.get(node)
+        if shown is None:
+            shown = self._shown[node] = self.g.display(node)
+        return shown
+
+    def kind(self, node: int) -> str:
+        return kind_of(self.key(node), node in self.g.is_parent)
 
     # --- reading ------------------------------------------------------------------------------------------
 
@@ -226,7 +255,8 @@ class Recall:
         pending = {n for n in nodes if n not in self.by_node}
         time_of = self.g.events.time
         while pending:
-            keys = {self.g.keys[n]: n for n in pending}
+            self.texts(pending)
+            keys = {self.key(n): n for n in pending}
             found: dict[int, set[int]] = {n: set() for n in pending}
             with self.engine.connect() as conn:
                 for chunk in _chunks(list(keys)):
@@ -255,7 +285,7 @@ class Recall:
     def _ledger(self, node: int, before: tuple[int, int] | None = None) -> dict[Place, Balance]:
         if before is None and node in self.ledgers:
             return self.ledgers[node]
-        g, key = self.g, self.g.keys[node]
+        g, key = self.g, self.key(node)
         own = [e for pk in self.by_node.get(node, ()) if (e := self.evs.get(pk))]
         stream: list[tuple[int, int, int, Ev | None, int | None]] = [
             (e.light.time, e.light.pk, 0, e, None) for e in own if not e.roles[key] & CHILD_ROLES
@@ -365,7 +395,7 @@ class Recall:
     def is_device(self, node: int) -> bool:
         """A data logger or sensor attached to a container (`Graph.is_device`): not a product, so it is listed
         apart and left out of the quantities and the FSMA 204 lines."""
-        return self.g.kind(node) == "other" and self.g.is_device(node)
+        return self.kind(node) == "other" and self.g.is_device(node)
 
     def _reach(self, node: int, root: str, depth: int, path: list[str]) -> None:
         info = self.affected.setdefault(node, {"depth": depth, "path": path, "suspects": set()})
@@ -390,7 +420,7 @@ class Recall:
                 for span in g.spans(parent):
                     if span.start <= ev.light.time < span.end:
                         opened = self.evs.get(span.opened)
-                        q, uom = opened.amount(g.keys[span.child], CHILD_ROLES) if opened else (None, None)
+                        q, uom = opened.amount(self.key(span.child), CHILD_ROLES) if opened else (None, None)
                         out.append((span.child, q, uom, unit))
                         stack.append((span.child, unit))
         return out
@@ -411,14 +441,15 @@ class Recall:
                 continue
             fwd, bwd = self.index.forward(root), traverse.backward(g, root, snap=self.index.snapshot())
             found[node] = root
-            suspects.append({"id": root, "found": True, "kind": g.kind(node), "reached": len(fwd.items)})
+            suspects.append({"id": root, "found": True, "kind": self.kind(node), "reached": len(fwd.items)})
             used.update(fwd.events, bwd.events)
             self._reach(node, root, 0, [])
-            reached = (  # the trace's own node numbers, else one search for the lot
-                fwd.rows.nodes
-                if fwd.rows is not None
-                else g.ids.get_many([identity_key(item["id"]) for item in fwd.items])
-            )
+            if fwd.rows is not None:  # the trace's own node numbers, and their identifiers decoded already
+                nodes: list[int] = fwd.rows.nodes.tolist()
+                self._shown.update(zip(nodes, fwd.rows.ids, strict=True))
+                reached: Sequence[int | None] = nodes
+            else:  # one search for the lot
+                reached = g.ids.get_many([identity_key(item["id"]) for item in fwd.items])
             for item, n in zip(fwd.items, reached, strict=True):
                 assert n is not None  # a trace lists only identifiers of the index
                 self._reach(n, root, item["depth"], item["path"])
@@ -482,17 +513,16 @@ class Recall:
         return sorted((pk for pk in pks if pk in self.evs), key=lambda pk: (time_of(pk), pk))
 
     def _items(self) -> dict[str, list[dict[str, Any]]]:
-        g = self.g
         groups: dict[str, list[dict[str, Any]]] = {
             "finished": [],
             "intermediate": [],
             "containers": [],
             "devices": [],
         }
-        for node, info in sorted(self.affected.items(), key=lambda kv: (kv[1]["depth"], g.display(kv[0]))):
-            kind = g.kind(node)
+        for node, info in sorted(self.affected.items(), key=lambda kv: (kv[1]["depth"], self.shown(kv[0]))):
+            kind = self.kind(node)
             consumed = any(
-                self.evs[pk].roles[g.keys[node]] & INPUT_ROLES
+                self.evs[pk].roles[self.key(node)] & INPUT_ROLES
                 for pk in self.by_node.get(node, ())
                 if pk in self.evs and self.evs[pk].light.event_type == "TransformationEvent"
             )
@@ -504,7 +534,7 @@ class Recall:
                 group = "intermediate" if consumed else "finished"
             groups[group].append(
                 {
-                    "id": g.display(node),
+                    "id": self.shown(node),
                     "kind": kind,
                     "depth": info["depth"],
                     "path": info["path"],
@@ -524,7 +554,7 @@ class Recall:
             "state": place[0],
             "location": place[1],
             "party": place[2],
-            "container": self.g.display(place[3]) if place[3] is not None else None,
+            "container": self.shown(place[3]) if place[3] is not None else None,
             "disposition": b.disposition,
             "quantity": None if b.unknown and not b.qty else b.qty,
             "uom": b.uom,
@@ -533,11 +563,11 @@ class Recall:
 
     def _quantities(self) -> list[dict[str, Any]]:
         """Product (GTIN) quantities by state, location or party, disposition and unit; containers left out."""
-        g, rows, items = self.g, dict[tuple[Any, ...], list[Any]](), dict[tuple[Any, ...], set[str]]()
+        rows, items = dict[tuple[Any, ...], list[Any]](), dict[tuple[Any, ...], set[str]]()
         for node in self.affected:
-            if g.kind(node) == "container" or self.is_device(node):
+            if self.kind(node) == "container" or self.is_device(node):
                 continue
-            product = gtin_of(g.keys[node]) or g.display(node)
+            product = gtin_of(self.key(node)) or self.shown(node)
             for place, b in self._placements(node).items():
                 key = (
                     _STATE_ORDER[place[0]],
@@ -548,7 +578,7 @@ class Recall:
                 )
                 row = rows.setdefault(key, [place, b.disposition, product, b.uom, 0.0, True])
                 row[4], row[5] = row[4] + b.qty, row[5] and not b.unknown
-                items.setdefault(key, set()).add(g.display(node))
+                items.setdefault(key, set()).add(self.shown(node))
         fields = (
             "state",
             "location",
@@ -568,8 +598,7 @@ class Recall:
         ]
 
     def _movement(self, ev: Ev, affected_only: bool) -> dict[str, Any]:
-        g, (from_locations, from_parties), (to_locations, to_parties) = (
-            self.g,
+        (from_locations, from_parties), (to_locations, to_parties) = (
             ev.ends(s.REF_SOURCE),
             ev.ends(s.REF_DESTINATION),
         )
@@ -584,11 +613,11 @@ class Recall:
             "references": [{"type": t, "id": v} for t, v in ev.references],
             "items": [
                 {
-                    "id": g.display(n),
-                    "kind": g.kind(n),
+                    "id": self.shown(n),
+                    "kind": self.kind(n),
                     "quantity": q,
                     "uom": uom,
-                    "container": g.display(c) if c is not None else None,
+                    "container": self.shown(c) if c is not None else None,
                 }
                 for n, q, uom, c in self.carried(ev)
                 if n in self.affected or not affected_only
