@@ -112,8 +112,9 @@ class RawColumn(Sequence[str | None]):
     """By node: the form an identifier was first captured in, where it differs from its key (else None).
 
     Every node has a text here, empty for None: a trace's thousands of identifiers are read in one gather
-    from this column (two cache misses each at a million events, rather than three through an index into a
-    column of the first forms alone), and only those captured as their key from the keys."""
+    from this column, and only those captured as their key from the keys (simpler than an index into a
+    column of the first forms alone, and no larger where most identifiers have a first form: 8 bytes a node
+    for the end offset, against 4 for the index and 8 for each first form's offset; measured just as fast)."""
 
     __slots__ = ("_texts",)
 
