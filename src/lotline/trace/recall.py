@@ -222,7 +222,9 @@ class Recall:
         new = [n for n in dict.fromkeys(nodes) if n not in self._keys]
         if new:
             self._keys.update(zip(new, self.g.keys.many(new), strict=True))
-            self._shown.update(zip(new, self.g.displays(new), strict=True))
+        unshown = [n for n in new if n not in self._shown]  # (the forward traces' items come shown)
+        if unshown:
+            self._shown.update(zip(unshown, self.g.displays(unshown), strict=True))
 
     def key(self, node: int) -> str:
         key = self._keys.get(node)
