@@ -23,7 +23,8 @@ from lotline.store import schema as s
 from lotline.trace.facts import INPUT_ROLES, OUTPUT_ROLES, Light
 
 if TYPE_CHECKING:
-    from lotline.trace.recall import Ev, Recall, RecallReport
+    from lotline.trace.recall import Recall, RecallReport
+    from lotline.trace.recallevent import Ev
 
 FSMA_COLUMNS: tuple[str, ...] = (
     "Traceability Lot Code",

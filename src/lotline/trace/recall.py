@@ -26,8 +26,6 @@ from sqlalchemy import bindparam, select
 
 from lotline.epcis.identifiers import identity_key
 from lotline.epcis.timefmt import format_time, now_micros
-from lotline.epcis.vocab import short_cbv
-from lotline.errors import IdentifierError
 from lotline.store import schema as s
 from lotline.trace import fsma, traverse
 from lotline.trace.collector import collections_held
@@ -43,7 +41,8 @@ from lotline.trace.facts import (
 )
 from lotline.trace.graph import kind_of
 from lotline.trace.index import TraceIndex
-from lotline.trace.ledger import EACH, Balance, Ledger, Place
+from lotline.trace.ledger import Balance, Ledger, Place
+from lotline.trace.recallevent import QTY_ROLES, Ev, event_of
 
 _CHUNK = 500
 # Compiled once (expanding IN lists): the look-ups by identifier and by event id of a recall.
@@ -51,13 +50,6 @@ _NAMING = select(s.event_epcs.c.key, s.event_epcs.c.event).where(
     s.event_epcs.c.key.in_(bindparam("keys", expanding=True))
 )
 _BODIES = select(s.events.c.id, s.events.c.body).where(s.events.c.id.in_(bindparam("ids", expanding=True)))
-_QTY_LISTS = (
-    ("quantityList", s.ROLE_QTY),
-    ("childQuantityList", s.ROLE_CHILD_QTY),
-    ("inputQuantityList", s.ROLE_INPUT_QTY),
-    ("outputQuantityList", s.ROLE_OUTPUT_QTY),
-)
-_QTY_ROLES = frozenset(role for _, role in _QTY_LISTS)
 _MOVED_ROLES = OBJECT_ROLES | {s.ROLE_PARENT}
 _GONE = frozenset({"destroyed", "disposed"})
 _HELD = ("on_hand", "in_transit", "container")
@@ -69,81 +61,6 @@ _GTIN = re.compile(r"https://id\.gs1\.org/01/(\d{14})")
 def gtin_of(key: str) -> str | None:
     match = _GTIN.match(key)
     return match[1] if match else None
-
-
-@dataclass(slots=True)
-class Ev:
-    """A live event with what its body adds to the Light: where, disposition, offset and quantities."""
-
-    light: Light
-    location: str | None  # bizLocation, else readPoint, as captured
-    location_key: str | None
-    disposition: str | None
-    offset: str
-    amounts: dict[tuple[str, str], tuple[float | None, str | None]]
-    roles: dict[str, frozenset[str]]  # identifier key -> the fields (roles) it is named in
-    shipment: bool  # `Light.is_shipment`, worked out once: each item's ledger asks it of every event
-    receipt: bool
-
-    def amount(self, key: str, roles: Collection[str]) -> tuple[float | None, str | None]:
-        for role in self.roles.get(key, ()):
-            if role in roles:
-                return self.amounts.get((role, key), (None, None)) if role in _QTY_ROLES else (1.0, EACH)
-        return None, None
-
-    def refs(self, kind: str, types: Collection[str]) -> list[tuple[str, str]]:
-        """(key, as captured) of the source/destination refs of these types, each party once (an owning
-        party is often the possessing party too)."""
-        return list(
-            dict.fromkeys((v, raw or v) for k, t, v, raw in self.light.refs if k == kind and t in types)
-        )
-
-    def ends(self, kind: str) -> tuple[list[str], list[str]]:
-        """(locations, parties) of the source (`s.REF_SOURCE`) or destination list, as captured."""
-        return [raw for _, raw in self.refs(kind, ("location",))], [
-            raw for _, raw in self.refs(kind, PARTY_TYPES)
-        ]
-
-    @property
-    def references(self) -> list[tuple[str, str]]:
-        return [(t, raw or v) for k, t, v, raw in self.light.refs if k == s.REF_BIZ_TRANSACTION]
-
-
-def _event(light: Light, body: dict[str, Any]) -> Ev:
-    where = body.get("bizLocation") or body.get("readPoint") or {}
-    location = where.get("id") if isinstance(where, dict) else None
-    amounts: dict[tuple[str, str], tuple[float | None, str | None]] = {}
-    for name, role in _QTY_LISTS:
-        for element in body.get(name) or ():
-            try:
-                key = identity_key(element["epcClass"])
-            except (IdentifierError, KeyError, TypeError):
-                continue
-            q = element.get("quantity")
-            uom = element.get("uom") or (EACH if q is not None else None)  # no uom: a count of instances
-            before = amounts.get((role, key))
-            if before is not None and before[0] is not None and q is not None:
-                q = before[0] + q
-            amounts[(role, key)] = (None if q is None else float(q), uom or (before[1] if before else None))
-    try:
-        location_key = identity_key(location) if location else None
-    except IdentifierError:
-        location_key = location
-    disposition = body.get("disposition")
-    roles: dict[str, set[str]] = {}
-    for role, key in zip(light.roles, light.ids, strict=True):
-        roles.setdefault(key, set()).add(role)
-    return Ev(
-        light,
-        location,
-        location_key,
-        short_cbv("disposition", disposition) if disposition else None,
-        body.get("eventTimeZoneOffset") or "+00:00",
-        amounts,
-        {key: frozenset(found) for key, found in roles.items()},
-        light.is_shipment,
-        light.is_receipt,
-    )
 
 
 @dataclass
@@ -248,7 +165,7 @@ class Recall:
         with self.engine.connect() as conn:
             for chunk in _chunks(missing):
                 for pk, body in conn.execute(_BODIES, {"ids": chunk}):
-                    self.evs[pk] = _event(self.g.events[pk], orjson.loads(body))
+                    self.evs[pk] = event_of(self.g.events[pk], orjson.loads(body))
         if missing:
             self._carried.clear()  # an aggregation read now may add contents to what was worked out
 
@@ -299,7 +216,7 @@ class Recall:
         stream.sort(key=lambda x: x[:3])
         if before is not None:
             stream = [x for x in stream if x[:2] < before]
-        led = Ledger(any(e.roles[key] & _QTY_ROLES for e in own))
+        led = Ledger(any(e.roles[key] & QTY_ROLES for e in own))
         for time, pk, step, ev, parent in stream:
             if parent is not None:
                 self._contain(led, node, key, step == 1, ev, parent, (time, pk))
