@@ -344,7 +344,7 @@ class _Check:
         g, found = self.g, []
         for group in tuple(g.produced_by.get(node, ())):
             found += [
-                (e.time, pk, "produced") for n, pk in g.groups[group][1] if n == node and (e := self.live(pk))
+                (e.time, pk, "produced") for n, pk in g.group(group)[1] if n == node and (e := self.live(pk))
             ]
         found += [(e.time, pk, "commissioned") for pk in self.added.get(node, ()) if (e := self.live(pk))]
         filled = [(sp.start, sp.opened, "first packed") for sp in self.spans(node)]
@@ -383,7 +383,7 @@ class _Check:
         g, found = self.g, []
         for group in tuple(g.consumed_by.get(node, ())):
             found += [
-                (e.time, pk, "consumed") for n, pk in g.groups[group][0] if n == node and (e := self.live(pk))
+                (e.time, pk, "consumed") for n, pk in g.group(group)[0] if n == node and (e := self.live(pk))
             ]
         self.origins(node)
         via = self._via[node]  # packed (by the supplier) into what we then received: not a use
@@ -417,7 +417,7 @@ class _Check:
             getattr(self, rule.replace("-", "_"))()
 
     def output_without_inputs(self) -> None:
-        for inputs, outputs in paced(list(self.g.groups.values()), self.pause):
+        for inputs, outputs in paced(list(self.g.group_facts), self.pause):
             if not any(self.live(pk) for _, pk in inputs):
                 for n, pks in _by_node((n, pk) for n, pk in outputs if self.live(pk)).items():
                     wrong = (
@@ -467,7 +467,7 @@ class _Check:
 
     def input_never_received(self) -> None:
         consumed: dict[tuple[int, str | None], list[int]] = defaultdict(list)
-        for inputs, _ in paced(list(self.g.groups.values()), self.pause):
+        for inputs, _ in paced(list(self.g.group_facts), self.pause):
             for n, pk in inputs:
                 if self.live(pk) and not self.origins(n):
                     consumed[(n, self.plant_of.get(pk))].append(pk)

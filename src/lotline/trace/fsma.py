@@ -183,7 +183,9 @@ def critical_tracking_events(recall: Recall, shipped: set[int], suspects: set[in
         ctes.append(
             Cte(kind, light.event_id, light.time, ev.offset, where, ship_from, ship_to, ev.references, lines)
         )
-    pks = {pk for group in groups if group in g.groups for facts in g.groups[group] for _, pk in facts}
+    pks = {
+        pk for group in groups if group in g.groups for facts in g.group(g.groups[group]) for _, pk in facts
+    }
     recall.load(pks)
     for pk in recall.by_time(pks):
         ev = recall.evs[pk]
@@ -218,7 +220,7 @@ def _commissions(light: Light) -> bool:
 def lot_code_sources(recall: Recall, keys: set[str]) -> dict[str, str]:
     """Where each lot code was assigned: the transformation (or commissioning) that made the lot, else the
     source (location, else party) of the receipt that brought it in."""
-    g, candidates, outputs = recall.g, {}, dict[str, dict[int, list[int]]]()
+    g, candidates, outputs = recall.g, {}, dict[int, dict[int, list[int]]]()
     ordered = list(keys)
     for key, node in zip(ordered, g.ids.get_many(ordered), strict=True):  # (one search for them all)
         assert node is not None  # keys of the recall's items: identifiers of the index
@@ -226,7 +228,7 @@ def lot_code_sources(recall: Recall, keys: set[str]) -> dict[str, str]:
         for group in g.produced_by.get(node, ()):
             if group not in outputs:  # index each transformation's outputs once: some make thousands
                 outputs[group] = {}
-                for m, pk in g.groups[group][1]:
+                for m, pk in g.group(group)[1]:
                     outputs[group].setdefault(m, []).append(pk)
             made += outputs[group].get(node, [])
         made += [pk for pk in recall.by_node.get(node, ()) if _commissions(g.events[pk])]

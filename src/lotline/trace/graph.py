@@ -8,7 +8,6 @@ event declared in error (EPCIS 2.0 error declaration) stops contributing the mom
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -27,7 +26,7 @@ from lotline.trace.facts import (
     moved_nodes,
     nodes_in,
 )
-from lotline.trace.multimap import Multimap
+from lotline.trace.nodelists import NodeLists
 from lotline.trace.nodes import NodeIds, RawColumn, TextColumn
 
 FOREVER = 2**62
@@ -69,20 +68,21 @@ class Graph:
         self.events = EventTable(self.keys, self.raws)
         self.added = self.events.pks  # pks in the order they were indexed (declarations aside): a journal
         self.declared: set[str] = set()  # eventIDs declared in error
-        # transformations: group key -> (input facts, output facts) of (node, event pk)
-        self.groups: dict[str, tuple[Facts, Facts]] = {}
-        # node -> transformation groups, and child -> parents: most nodes have one (see Multimap), kept free
-        # of repeats, in the order they were added
-        self.consumed_by: Multimap[int, str] = Multimap()
-        self.produced_by: Multimap[int, str] = Multimap()
+        # transformations: group key -> its code, and by code (input facts, output facts) of (node, event pk)
+        self.groups: dict[str, int] = {}
+        self.group_facts: list[tuple[Facts, Facts]] = []
+        # node -> transformation groups (codes), and child -> parents: kept free of repeats, in the order they
+        # were added (NodeLists: a slot a node)
+        self.consumed_by = NodeLists()
+        self.produced_by = NodeLists()
         # containment: per parent, its aggregation events (pk); spans derived lazily
-        self.aggregations: dict[int, list[int]] = defaultdict(list)
-        self.parents_of: Multimap[int, int] = Multimap()  # child -> parents it was ever added to
+        self.aggregations = NodeLists()
+        self.parents_of = NodeLists()  # child -> parents it was ever added to
         self._spans: dict[int, list[Span]] = {}
         self._spans_by_child: dict[int, dict[int, list[Span]]] = {}  # parent -> child -> its spans
         # movements: node -> events (pk) that moved it directly
-        self.shipments: dict[int, list[int]] = defaultdict(list)
-        self.receipts: dict[int, list[int]] = defaultdict(list)
+        self.shipments = NodeLists()
+        self.receipts = NodeLists()
         self.last_pk = 0
 
     # --- building ---------------------------------------------------------------------------------------
@@ -148,8 +148,12 @@ class Graph:
         roles = event.roles
         event_type = event.event_type
         if event_type == "TransformationEvent":
-            group = event.transformation_id or f"event:{pk}"
-            inputs, outputs = self.groups.get(group) or self.groups.setdefault(group, (Facts(), Facts()))
+            key = event.transformation_id or f"event:{pk}"
+            group = self.groups.get(key)
+            if group is None:
+                self.group_facts.append((Facts(), Facts()))
+                group = self.groups[key] = len(self.group_facts) - 1
+            inputs, outputs = self.group_facts[group]
             for n in nodes_in(roles, nodes, INPUT_ROLES):
                 inputs.append((n, pk))
                 self.consumed_by.add_once(n, group)
@@ -161,7 +165,7 @@ class Graph:
         if aggregation:
             p = nodes[at]
             self.is_parent.add(p)
-            self.aggregations[p].append(pk)
+            self.aggregations.add(p, pk)
             for n in nodes_in(roles, nodes, CHILD_ROLES):
                 self.parents_of.add_once(n, p)
             self._spans.pop(p, None)
@@ -170,11 +174,15 @@ class Graph:
         if shipment or receipt:
             for n in moved_nodes(event_type, roles, nodes):
                 if shipment:
-                    self.shipments[n].append(pk)
+                    self.shipments.add(n, pk)
                 if receipt:
-                    self.receipts[n].append(pk)
+                    self.receipts.add(n, pk)
 
     # --- reading ----------------------------------------------------------------------------------------
+
+    def group(self, code: int) -> tuple[Facts, Facts]:
+        """The (inputs, outputs) of a transformation group, by its code (`produced_by`, `consumed_by`)."""
+        return self.group_facts[code]
 
     def live(self, pk: int) -> Light | None:
         """The event, unless it has been declared in error."""

@@ -27,7 +27,8 @@ import numpy.typing as npt
 
 from lotline.store import schema as s
 from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, PARENT_ROLES, parties_in
-from lotline.trace.graph import Facts, Graph, kind_of
+from lotline.trace.graph import Graph, kind_of
+from lotline.trace.nodelists import NodeLists
 from lotline.trace.pacing import Pause, paced
 
 Ints = npt.NDArray[np.int64]
@@ -74,21 +75,18 @@ def _resident(size: int, dtype: type[np.generic]) -> npt.NDArray[Any]:
 @dataclass(frozen=True, slots=True)
 class View:
     """What `Snapshot.take` reads of a graph, fixed at one moment: the newest event and how much of the
-    journal, how many nodes, the declarations and containers, and the top-level entries of the dicts it
-    walks. Taking it copies two sets and four dicts (40-90 ms at a million events, under the index's lock);
-    a take from it then reads exactly the graph as of that moment, on another thread, while the graph goes
-    on growing: `Graph.add` only appends (events with larger pks, list entries naming them, new keys and
-    nodes) and never rewrites what was there."""
+    journal, how many nodes and transformation groups, the declarations and containers. Taking it copies two
+    sets (tens of ms at a million events, under the index's lock); a take from it then reads exactly the graph
+    as of that moment, on another thread, while the graph goes on growing: `Graph.add` only appends (events
+    with larger pks, list entries naming them, new keys, nodes and groups) and never rewrites what was
+    there."""
 
     last: int
     journal: int
     nodes: int
     declared: frozenset[str]
     parents: frozenset[int]
-    groups: dict[str, tuple[Facts, Facts]]
-    aggregated: dict[int, list[int]]
-    shipments: dict[int, list[int]]
-    receipts: dict[int, list[int]]
+    groups: int
 
     @classmethod
     def of(cls, graph: Graph) -> View:
@@ -98,12 +96,7 @@ class View:
             nodes=len(graph.keys),
             declared=frozenset(graph.declared),
             parents=frozenset(graph.is_parent),
-            # copies of the dicts, not lists of their items: a copy makes no new objects (millions of
-            # tuples would cost a collection of the garbage collector, hundreds of ms under the lock)
-            groups=dict(graph.groups),
-            aggregated=dict(graph.aggregations),
-            shipments=dict(graph.shipments),
-            receipts=dict(graph.receipts),
+            groups=len(graph.group_facts),
         )
 
 
@@ -111,7 +104,7 @@ class View:
 class Snapshot:
     last_pk: int
     nodes: int  # node ids below this are in the arrays
-    groups: dict[str, int]
+    groups: int  # transformation groups (codes) below this are in the arrays
     time: Ints  # by pk
     live: Bools  # by pk
     kind: npt.NDArray[np.int8]  # by node: code in KINDS from the identifier alone (containers: is_parent)
@@ -160,7 +153,7 @@ class Snapshot:
         # Written to by every trace and catch-up: allocated resident (`_resident`), else the first traces
         # after a build pay the page faults of hundreds of megabytes of zero pages (10-40 ms each).
         self.dirty_node = _resident(self.nodes, np.bool_)
-        self.dirty_group = _resident(len(self.groups), np.bool_)
+        self.dirty_group = _resident(self.groups, np.bool_)
         self.dirty_parent = _resident(self.nodes, np.bool_)
         self.kinds = self.kind.tobytes()  # indexing bytes is the fastest lookup from Python
         # scratch space of the walks (one at a time: under the index's lock), marked with a walk's generation
@@ -213,11 +206,9 @@ class Snapshot:
         _out_of_sight()
         rank = _rank(displayed, previous, pause)
         del displayed
-        groups: dict[str, int] = {}
         # flat int64 buffers, not lists: millions of int objects would stay in the allocator's arenas
         cons, out = array("q"), array("q")
-        for gi, (group, (inputs, outputs)) in enumerate(paced(view.groups.items(), pause)):
-            groups[group] = gi
+        for gi, (inputs, outputs) in enumerate(paced(graph.group_facts[: view.groups], pause)):
             for n, pk in inputs:
                 if pk <= last:
                     cons.extend((n, gi, pk))
@@ -228,25 +219,26 @@ class Snapshot:
         c = np.frombuffer(cons, dtype=np.int64).reshape(-1, 3)
         cons_ptr, (cons_group, cons_pk) = csr(c[:, 0], nodes, c[:, 1], c[:, 2])
         o = np.frombuffer(out, dtype=np.int64).reshape(-1, 3)
-        out_ptr, (out_node, out_pk) = csr(o[:, 0], len(groups), o[:, 1], o[:, 2])
+        out_ptr, (out_node, out_pk) = csr(o[:, 0], view.groups, o[:, 1], o[:, 2])
         spans = array("q")
         alive = graph.alive_as_of(view.last, view.declared)
-        for parent in paced(view.aggregated, pause):
+        parents_, _ = graph.aggregations.pairs(nodes)
+        for parent in paced(np.unique(parents_).tolist(), pause):
             for span in graph.replay(parent, alive):  # (graph.spans would cache them all)
                 spans.extend((span.child, span.parent, span.start, span.end, span.opened))
         sp = np.frombuffer(spans, dtype=np.int64).reshape(-1, 5)
         cont_ptr, (cont_span,) = csr(sp[:, 0], nodes, np.arange(len(sp), dtype=np.int64))
         party_ids: dict[str, int] = {}
         ship_ptr, ship_pk, dest_ptr, dest_party = _movements(
-            graph, view, view.shipments, s.REF_DESTINATION, party_ids, pause
+            graph, view, graph.shipments, s.REF_DESTINATION, party_ids, pause
         )
         recv_ptr, recv_pk, src_ptr, src_party = _movements(
-            graph, view, view.receipts, s.REF_SOURCE, party_ids, pause
+            graph, view, graph.receipts, s.REF_SOURCE, party_ids, pause
         )
         return cls(
             last_pk=last,
             nodes=nodes,
-            groups=groups,
+            groups=view.groups,
             time=time,
             live=live,
             kind=kind,
@@ -355,8 +347,8 @@ class Snapshot:
             event = graph.events[pk]
             self.changed += 1
             if event.event_type == "TransformationEvent":
-                group = self.groups.get(event.transformation_id or f"event:{pk}")
-                if group is not None:
+                group = graph.groups.get(event.transformation_id or f"event:{pk}")
+                if group is not None and group < self.groups:
                     self.dirty_group[group] = True
                 self._dirty(event.nodes_in(INPUT_ROLES))
             parents = event.nodes_in(PARENT_ROLES)
@@ -429,26 +421,23 @@ def _rank(displayed: list[str], previous: Snapshot | None, pause: Pause | None =
 def _movements(
     graph: Graph,
     view: View,
-    moved: dict[int, list[int]],
+    moved: NodeLists,
     kind: str,
     party_ids: dict[str, int],
     pause: Pause | None = None,
 ) -> tuple[Ints, Ints, Ints, Ints]:
     """Shipments or receipts as arrays: node -> event pks (CSR), and event pk -> its destination or source
     parties (CSR of indexes into `party_ids`, which grows)."""
-    pairs = array("q")
     last = view.last
-    for n, moves in paced(moved.items(), pause):
-        for pk in moves:
-            if pk <= last:
-                pairs.extend((n, pk))
-    mv = np.frombuffer(pairs, dtype=np.int64).reshape(-1, 2)
-    by_node, (pks,) = csr(mv[:, 0], view.nodes, mv[:, 1])
+    nodes, moves = moved.pairs(view.nodes)
+    now = moves <= last
+    nodes, moves = nodes[now], moves[now]
+    by_node, (pks,) = csr(nodes, view.nodes, moves)
     # into flat buffers, not a list of (pk, party) tuples: a million of those, alive until the end, cost
     # collections of the garbage collector of 300 ms that stop every thread (traces beside a retake)
     named, party = array("q"), array("q")
     refs = graph.events.refs
-    for pk in paced(np.unique(mv[:, 1]).tolist(), pause):
+    for pk in paced(np.unique(moves).tolist(), pause):
         for _, name in parties_in(refs(pk), kind):
             named.append(pk)
             party.append(party_ids.setdefault(name, len(party_ids)))

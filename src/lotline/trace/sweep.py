@@ -279,7 +279,7 @@ class _Sweep:
         if not ok.any():
             return
         o1, g1, pk = o1[ok], g1[ok], pk[ok]
-        _, first = np.unique(o1 * len(snap.groups) + g1, return_index=True)  # the first input event of each
+        _, first = np.unique(o1 * snap.groups + g1, return_index=True)  # the first input event of each
         first.sort()
         o1, g1, via = o1[first], g1[first], pk[first]
         pair, rows = gather(snap.out_ptr, g1)
@@ -344,7 +344,7 @@ class _Sweep:
         """One node's forward step over the graph itself, for a node the snapshot does not know exactly."""
         g, since, until = self.g, self.since, self.until
         for group in g.consumed_by.get(node, ()):
-            inputs, outputs = g.groups[group]
+            inputs, outputs = g.group(group)
             via = -1
             for m, pk in inputs:
                 if (

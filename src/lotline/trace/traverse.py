@@ -172,7 +172,7 @@ def _backward_step(walk: _Walk, node: int, depth: int, path: list[str]) -> None:
     # 1. made from: inputs of every transformation (group) that produced it, and what a consumed container
     #    held (nested) when it was consumed (never miss an ingredient that went in inside a container)
     for group in g.produced_by.get(node, ()):
-        inputs, outputs = g.groups[group]
+        inputs, outputs = g.group(group)
         made = [e for n, pk in outputs if n == node and (e := g.live(pk)) and walk.in_window(e.time)]
         if not made:
             continue

@@ -1,0 +1,105 @@
+"""node -> ints, for the trace index's tables keyed by node number: a flat array with one slot a node.
+
+Nodes are numbered densely from 0, and most have no entry or one in each table (a serial made by one
+transformation, packed into one case, shipped once). As a dict of Python ints (a `Multimap`) an entry cost
+about 70 bytes at a million events, 30 GB of tables at ten million; here the slot is 4 bytes: the value itself
+(>= 0), -1 for none, or -2 - i for the i-th list of a node with several values (only those make Python
+objects).
+
+Values are event pks, node numbers and transformation codes: ints in 0 .. 2**31 - 1. Slots are only
+written in one order (the list first, then the slot that points at it), and lists only appended to: a
+reader on another thread (a snapshot retake, the completeness check) sees each entry whole.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+_NONE = -1
+_LIST = -2  # slot = _LIST - i: the node's values are in _lists[i]
+_GROW = 1.25
+
+
+class NodeLists:
+    __slots__ = ("_count", "_lists", "_slot")
+
+    def __init__(self) -> None:
+        self._slot = array("i")
+        self._lists: list[list[int]] = []
+        self._count = 0  # nodes with at least one value
+
+    def get(self, node: int, default: Sequence[int] = ()) -> Sequence[int]:
+        """The node's values in the order they were added (a tuple or a list: do not change it)."""
+        slot = self._slot
+        if node >= len(slot):
+            return default
+        value = slot[node]
+        if value >= 0:
+            return (value,)
+        if value == _NONE:
+            return default
+        return self._lists[_LIST - value]
+
+    def add(self, node: int, value: int) -> None:
+        slot = self._slot
+        if node >= len(slot):
+            more = max(node + 1, int(len(slot) * _GROW)) - len(slot)
+            slot.frombytes(b"\xff" * (4 * more))  # -1: none
+        found = slot[node]
+        if found == _NONE:
+            slot[node] = value
+            self._count += 1
+        elif found >= 0:
+            self._lists.append([found, value])
+            slot[node] = _LIST - (len(self._lists) - 1)
+        else:
+            self._lists[_LIST - found].append(value)
+
+    def add_once(self, node: int, value: int) -> None:
+        """`add`, unless the node has the value already (repeats are most often the last one added)."""
+        found = self.get(node)
+        if not found or (found[-1] != value and value not in found):
+            self.add(node, value)
+
+    def __contains__(self, node: object) -> bool:
+        return type(node) is int and 0 <= node < len(self._slot) and self._slot[node] != _NONE
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[int]:
+        """The nodes with values, in node order."""
+        return iter(np.flatnonzero(self._slots() != _NONE).tolist())
+
+    def items(self) -> Iterator[tuple[int, Sequence[int]]]:
+        get = self.get
+        return ((node, get(node)) for node in self)
+
+    def pairs(self, nodes: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Every (node, value) of the nodes below `nodes`, as two arrays ordered by node and, within a node,
+        in the order added (what a snapshot turns into CSR arrays in one go)."""
+        slots = self._slots(nodes)
+        single = np.flatnonzero(slots >= 0)
+        listed = np.flatnonzero(slots <= _LIST).tolist()
+        lists = [list(self._lists[_LIST - code]) for code in slots[listed].tolist()]  # (copies: see module)
+        counts = np.fromiter((len(values) for values in lists), dtype=np.int64, count=len(lists))
+        keys = np.concatenate([single, np.repeat(np.asarray(listed, dtype=np.int64), counts)])
+        values = np.concatenate(
+            [slots[single].astype(np.int64), np.fromiter((v for vs in lists for v in vs), dtype=np.int64)]
+        )
+        order = np.argsort(keys, kind="stable")
+        return keys[order], values[order]
+
+    def _slots(self, nodes: int | None = None) -> npt.NDArray[np.int32]:
+        """A copy of the slots (of the first `nodes` nodes): the array may grow on another thread, which it
+        could not while numpy viewed it."""
+        slot = self._slot
+        copy = slot[:] if nodes is None else slot[:nodes]  # (one C call: whole)
+        found = np.frombuffer(copy, dtype=np.int32)
+        if nodes is not None and len(found) < nodes:
+            found = np.concatenate([found, np.full(nodes - len(found), _NONE, dtype=np.int32)])
+        return found

@@ -1,0 +1,48 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lotline.trace.nodelists import NodeLists
+
+
+def test_values_come_back_in_the_order_added_whether_one_or_several() -> None:
+    table = NodeLists()
+    table.add(5, 70)
+    table.add(2, 0)
+    table.add(5, 71)
+    table.add(5, 70)
+    assert list(table.get(5)) == [70, 71, 70]
+    assert list(table.get(2)) == [0]  # 0 is a value, not "none"
+    assert table.get(3) == () and table.get(10_000) == ()
+    assert 5 in table and 2 in table and 3 not in table and 10_000 not in table
+    assert list(table) == [2, 5] and len(table) == 2
+    assert [(n, list(v)) for n, v in table.items()] == [(2, [0]), (5, [70, 71, 70])]
+
+
+def test_add_once_keeps_a_node_free_of_repeats() -> None:
+    table = NodeLists()
+    for value in (3, 3, 4, 3, 4, 5):
+        table.add_once(1, value)
+    assert list(table.get(1)) == [3, 4, 5]
+
+
+def test_pairs_are_by_node_then_in_the_order_added_and_stop_at_the_bound() -> None:
+    table = NodeLists()
+    for node, value in [(4, 1), (0, 9), (4, 2), (7, 3), (0, 8)]:
+        table.add(node, value)
+    nodes, values = table.pairs(5)
+    assert nodes.tolist() == [0, 0, 4, 4] and values.tolist() == [9, 8, 1, 2]
+    nodes, values = table.pairs(100)  # beyond the slots made so far: nothing more
+    assert nodes.tolist() == [0, 0, 4, 4, 7]
+
+
+@given(st.lists(st.tuples(st.integers(0, 300), st.integers(0, 2**31 - 1)), max_size=200))
+def test_it_holds_what_a_dict_of_lists_holds(entries: list[tuple[int, int]]) -> None:
+    table, reference = NodeLists(), dict[int, list[int]]()
+    for node, value in entries:
+        table.add(node, value)
+        reference.setdefault(node, []).append(value)
+    assert {n: list(v) for n, v in table.items()} == reference
+    nodes, values = table.pairs(301)
+    assert list(zip(nodes.tolist(), values.tolist(), strict=True)) == [
+        (n, v) for n in sorted(reference) for v in reference[n]
+    ]
