@@ -31,7 +31,7 @@ from lotline.trace.graph import Graph, kind_of
 from lotline.trace.nodelists import NodeLists
 from lotline.trace.pacing import Pause, paced
 
-Ints = npt.NDArray[np.int64]
+Ints = npt.NDArray[np.signedinteger[Any]]  # int64, or int32 for what fits: node numbers, pks, rows, ranks
 Bools = npt.NDArray[np.bool_]
 
 KINDS = ("container", "serial", "lot", "other")
@@ -44,11 +44,20 @@ _COPY = 65_536  # identifiers sorted between two pauses (see _sorted)
 
 def csr(keys: Ints, size: int, *columns: Ints) -> tuple[Ints, list[Ints]]:
     """Rows grouped by `keys` (0 <= key < size), in their original order within a key: (ptr, columns), rows
-    of key k at ptr[k]:ptr[k + 1]."""
+    of key k at ptr[k]:ptr[k + 1] (ptr narrowed to int32: `narrow`)."""
     order = np.argsort(keys, kind="stable")
     ptr = np.zeros(size + 1, dtype=np.int64)
     np.cumsum(np.bincount(keys, minlength=size), out=ptr[1:])
-    return ptr, [column[order] for column in columns]
+    return narrow(ptr), [column[order] for column in columns]
+
+
+def narrow(values: Ints) -> Ints:
+    """int32 if every value fits (node numbers, pks, rows and ranks below two billion: half the memory of
+    the snapshot's columns, a slot for every node and event), else as it is. Arithmetic on them promotes
+    to int64 wherever an int64 takes part (`gather`'s offsets, the walks' keys)."""
+    if len(values) and (int(values.max()) >= 2**31 or int(values.min()) < -(2**31)):
+        return values
+    return values.astype(np.int32)
 
 
 def gather(ptr: Ints, keys: Ints) -> tuple[Ints, Ints]:
@@ -161,7 +170,7 @@ class Snapshot:
         self.whole_mark = _resident(self.nodes, np.int32)
         self.reach_mark = _resident(self.nodes, np.int32)
         self.reach_depth = _resident(self.nodes, np.int32)
-        self.reach_step = _resident(self.nodes, np.int64)
+        self.reach_step = _resident(self.nodes, np.int32)  # (a walk makes fewer steps than nodes)
         self.cover_mark = _resident(self.nodes, np.int32)  # the first stretch of time a node was walked for
         self.cover_start = _resident(self.nodes, np.int64)
         self.cover_end = _resident(self.nodes, np.int64)
@@ -235,6 +244,7 @@ class Snapshot:
         recv_ptr, recv_pk, src_ptr, src_party = _movements(
             graph, view, graph.receipts, s.REF_SOURCE, party_ids, pause
         )
+        i32 = narrow
         return cls(
             last_pk=last,
             nodes=nodes,
@@ -244,25 +254,25 @@ class Snapshot:
             kind=kind,
             rank=rank,
             cons_ptr=cons_ptr,
-            cons_group=cons_group,
-            cons_pk=cons_pk,
+            cons_group=i32(cons_group),
+            cons_pk=i32(cons_pk),
             out_ptr=out_ptr,
-            out_node=out_node,
-            out_pk=out_pk,
-            span_parent=sp[:, 1].copy(),
+            out_node=i32(out_node),
+            out_pk=i32(out_pk),
+            span_parent=i32(sp[:, 1]),
             span_start=sp[:, 2].copy(),
             span_end=sp[:, 3].copy(),
-            span_opened=sp[:, 4].copy(),
+            span_opened=i32(sp[:, 4]),
             cont_ptr=cont_ptr,
-            cont_span=cont_span,
+            cont_span=i32(cont_span),
             ship_ptr=ship_ptr,
-            ship_pk=ship_pk,
+            ship_pk=i32(ship_pk),
             dest_ptr=dest_ptr,
-            dest_party=dest_party,
+            dest_party=i32(dest_party),
             recv_ptr=recv_ptr,
-            recv_pk=recv_pk,
+            recv_pk=i32(recv_pk),
             src_ptr=src_ptr,
-            src_party=src_party,
+            src_party=i32(src_party),
             party_names=list(party_ids),
             journal=view.journal,
             declared=declared,
@@ -415,7 +425,7 @@ def _rank(displayed: list[str], previous: Snapshot | None, pause: Pause | None =
         order = np.insert(held, np.array(at, dtype=np.int64), np.array(new, dtype=np.int64))
     rank = np.empty(nodes, dtype=np.int64)
     rank[order] = np.arange(nodes, dtype=np.int64)
-    return rank
+    return narrow(rank)
 
 
 def _movements(
