@@ -81,3 +81,22 @@ def test_a_large_table_finds_every_event_after_its_batches_are_merged() -> None:
         event_id = f"ni:///sha-256;{pk:064x}?ver=CBV2.0" if pk % 3 else f"urn:uuid:{pk}"
         assert table.find(event_id) == [pk]
         assert table[pk].event_id == event_id
+
+
+def test_references_read_back_as_captured_also_after_their_codes_are_forgotten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("lotline.trace.eventtable._REFS_REMEMBERED", 2)  # forgotten every few events
+    graph = Graph()
+    added = []
+    for pk in range(1, 12):
+        refs = [
+            ("bizTransaction", "po", f"urn:epcglobal:cbv:bt:0614141000005:PO-{pk % 4}", None),
+            ("d", "owning_party", "https://id.gs1.org/417/0614141000005", "urn:epc:id:pgln:0614141.00000.5"),
+            ("s", "", "urn:x:site:é", None),  # no type; text beyond ASCII
+        ]
+        added.append(light(pk, f"urn:uuid:{pk}", [("e", LOT, None)], refs=refs))
+    graph.add_all(added)
+    for event in added:
+        assert graph.events.refs(event.pk) == tuple(event.refs)
+        assert graph.events[event.pk].refs == event.refs

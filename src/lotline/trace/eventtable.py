@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from lotline.trace.facts import Light, nodes_in
 from lotline.trace.hashindex import HashIndex, text_hash
+from lotline.trace.nodes import TextColumn
 
 _HASHED = "ni:///sha-256;"  # the CBV 2.0 event hash that lotline assigns: 32 bytes of digest
 _HASHED_END = "?ver=CBV2.0"
@@ -34,6 +35,7 @@ _HASHED_LEN = len(_HASHED) + 64 + len(_HASHED_END)
 # in a form of its own (kept in a dict: rare)
 _KEY, _FIRST, _OWN = 0, 1, 2
 _CACHED = 4096  # events kept built (see EventTable._cached)
+_REFS_REMEMBERED = 100_000  # references whose codes are remembered for sharing (see EventTable.__init__)
 Ref = tuple[str, str, str, str | None]
 T = TypeVar("T")
 
@@ -59,12 +61,17 @@ class EventTable(Mapping[int, Light]):
         self._form = bytearray()
         self._own: dict[int, str] = {}  # occurrence -> form captured (_OWN)
         self._ref_start = array("q", [0])  # by row: its first reference
-        self._ref = array("i")  # codes into _refs
+        self._ref = array("i")  # by occurrence of a reference: its code (a row of the columns below)
         self._words: list[str | None] = [None]
         self._word_of: dict[str | None, int] = {None: 0}
         self._tids: list[str] = []
         self._tid_of: dict[str, int] = {}
-        self._refs: list[Ref] = []
+        # distinct references (Ref): kind and type as codes into _words, the value and the form captured ("" for
+        # None) as two texts (a dict of the tuples cost 180 bytes each at a million events, most of them order
+        # numbers named once). The codes of the most recent ones are remembered for sharing.
+        self._ref_kind = array("H")
+        self._ref_type = array("H")
+        self._ref_text = TextColumn()  # by code: value at 2 * code, form captured at 2 * code + 1
         self._ref_of: dict[Ref, int] = {}
         # the events read most recently, built once: a recall asks about the same few thousand events many
         # times (liveness, time, identifiers), and some name thousands of identifiers
@@ -106,11 +113,16 @@ class EventTable(Mapping[int, Light]):
             self._form += forms
         self._start.append(len(self._node))
         ref_of = self._ref_of
+        if len(ref_of) > _REFS_REMEMBERED:
+            ref_of.clear()
         for ref in event.refs:
             code = ref_of.get(ref)
             if code is None:
-                code = ref_of[ref] = len(self._refs)
-                self._refs.append(ref)
+                code = ref_of[ref] = len(self._ref_kind)
+                kind, kind_type, value, raw = ref
+                self._ref_text.extend([value, raw or ""])
+                self._ref_type.append(self._word(kind_type))
+                self._ref_kind.append(self._word(kind))  # last: a reader that sees the code sees it whole
             self._ref.append(code)
         self._ref_start.append(len(self._ref))
         self.pks.append(event.pk)
@@ -227,8 +239,13 @@ class EventTable(Mapping[int, Light]):
         return f"{_HASHED}{self._digest[row * 32 : row * 32 + 32].hex()}{_HASHED_END}"
 
     def _refs_of(self, row: int) -> tuple[Ref, ...]:
-        refs = self._refs
-        return tuple([refs[r] for r in self._ref[self._ref_start[row] : self._ref_start[row + 1]]])
+        words, kinds, types, texts = self._words, self._ref_kind, self._ref_type, self._ref_text
+        refs = []
+        for code in self._ref[self._ref_start[row] : self._ref_start[row + 1]]:
+            kind, kind_type = words[kinds[code]], words[types[code]]
+            assert kind is not None and kind_type is not None
+            refs.append((kind, kind_type, texts[2 * code], texts[2 * code + 1] or None))
+        return tuple(refs)
 
     def _light(self, row: int) -> Light:
         return self._cached(row)
