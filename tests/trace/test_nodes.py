@@ -75,3 +75,14 @@ def test_texts_holding_a_nul_still_come_back_whole() -> None:
     keys = TextColumn()
     keys.extend(["a\x00b", "c"])
     assert keys.many([0, 1]) == ["a\x00b", "c"]
+
+
+def test_a_span_of_texts_reads_as_the_slice_without_viewing_the_columns() -> None:
+    column = TextColumn()
+    texts = ["urn:epc:id:sgtin:4012345.011111.1", "", "https://id.gs1.org/01/09521234543213/10/Lé", "x", ""]
+    column.extend(texts)
+    assert column.span(0, 5) == texts
+    assert column.span(1, 4) == texts[1:4]
+    assert column.span(3, 3) == [] and column.span(5, 9) == []
+    column.append("grows after a span")  # (no view of the columns was kept)
+    assert column.span(4, 6) == ["", "grows after a span"]

@@ -179,7 +179,7 @@ def test_a_retake_pauses_between_chunks_and_takes_the_same_snapshot(
     pauses: list[int] = []
     paced = Snapshot.take(index.graph, pause=lambda: pauses.append(1))
     plain = Snapshot.take(index.graph)
-    assert len(pauses) > 5
+    assert len(pauses) >= 5  # the loops over groups, containers, shipments, receipts, identifiers
     for field in dataclasses.fields(Snapshot):
         if field.init:
             mine, theirs = getattr(paced, field.name), getattr(plain, field.name)

@@ -30,6 +30,8 @@ from lotline.trace.nodelists import NodeLists
 from lotline.trace.nodes import NodeIds, RawColumn, TextColumn
 
 FOREVER = 2**62
+KINDS = ("container", "serial", "lot", "other")
+_KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
 
 
 class Span(NamedTuple):
@@ -62,6 +64,7 @@ class Graph:
         self.keys = TextColumn()  # by node: its identity key
         self.raws = RawColumn()  # by node: the form first captured, where not the key
         self.ids = NodeIds(self.keys)
+        self.key_kinds = bytearray()  # by node: its kind from the key alone (a code in KINDS; see kind_of)
         self._known: dict[str, tuple[int, str | None]] = {}  # key -> (node, first form), during `add_all`
         self._new: list[tuple[str, str | None]] = []  # nodes made in this batch: (key, raw), see `_flush`
         self.is_parent: set[int] = set()
@@ -106,6 +109,7 @@ class Graph:
         new = self._new
         if new:
             first = len(self.keys)
+            self.key_kinds += bytes([_KIND_CODE[kind_of(key, False)] for key, _ in new])
             self.keys.extend([key for key, _ in new])
             self.raws.extend([raw for _, raw in new])
             self.ids.add_many([key for key, _ in new], first)

@@ -102,6 +102,21 @@ class TextColumn(Sequence[str]):
             ]
         return texts, lengths
 
+    def span(self, start: int, stop: int) -> list[str]:
+        """The texts of rows start .. stop - 1, decoded in one go from copies of their bytes: safe on a thread
+        that does not hold the index's lock, since it keeps no view of the columns (while numpy viewed them,
+        an append on another thread could not grow them)."""
+        ends = np.frombuffer(self._ends[start : stop + 1], dtype=np.int64)  # (slices of array: copies)
+        if len(ends) < 2:
+            return []
+        first = int(ends[0])
+        data = np.frombuffer(self._data[first : int(ends[-1])], dtype=np.uint8)
+        spaced = np.insert(data, ends[1:-1] - first, 0)  # a NUL between two texts
+        texts = spaced.tobytes().decode().split("\x00")
+        if len(texts) != len(ends) - 1:  # (a text with a NUL in it)
+            texts = self[start:stop]
+        return texts
+
     def _texts(self, rows: Iterable[int]) -> Iterator[str]:
         data, ends = self._data, self._ends
         for i in rows:
@@ -129,6 +144,12 @@ class RawColumn(Sequence[str | None]):
 
     def __len__(self) -> int:
         return len(self._texts)
+
+    def shown_span(self, start: int, stop: int, keys: TextColumn) -> list[str]:
+        """`shown` of the nodes start .. stop - 1 (`TextColumn.span`: safe without the index's lock)."""
+        return [
+            raw or key for raw, key in zip(self._texts.span(start, stop), keys.span(start, stop), strict=True)
+        ]
 
     def shown(self, nodes: list[int] | npt.NDArray[np.int64], keys: TextColumn) -> list[str]:
         """For each node, its first captured form, else its key (`Graph.display`), all at once."""

@@ -27,15 +27,14 @@ import numpy.typing as npt
 
 from lotline.store import schema as s
 from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, PARENT_ROLES, parties_in
-from lotline.trace.graph import Graph, kind_of
+from lotline.trace.graph import _KIND_CODE, KINDS, Graph
 from lotline.trace.nodelists import NodeLists
 from lotline.trace.pacing import Pause, paced
 
 Ints = npt.NDArray[np.signedinteger[Any]]  # int64, or int32 for what fits: node numbers, pks, rows, ranks
 Bools = npt.NDArray[np.bool_]
 
-KINDS = ("container", "serial", "lot", "other")
-_KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
+__all__ = ["KINDS", "Snapshot", "View", "csr", "gather"]
 # Rebuild once this many events arrived after the snapshot (or a tenth of what it holds, if more): each
 # event after it can send part of a trace through the one-node-at-a-time path.
 REBUILD_AFTER = 20_000
@@ -202,16 +201,15 @@ class Snapshot:
             for pk in events.find(event_id):
                 if pk <= last:
                     live[pk] = False
-        parents = view.parents
-        keys, raws = graph.keys[:nodes], graph.raws[:nodes]
-        _out_of_sight()
-        kind = np.fromiter(
-            (_KIND_CODE[kind_of(key, n in parents)] for n, key in paced(enumerate(keys), pause)),
-            dtype=np.int8,
-            count=nodes,
-        )
-        displayed = [raw or key for raw, key in paced(zip(raws, keys, strict=True), pause)]
-        del keys, raws
+        # (a copy of the bytes first: while numpy viewed the graph's column, it could not grow on another thread)
+        kind = np.frombuffer(graph.key_kinds[:nodes], dtype=np.int8).copy()
+        parents = np.fromiter(view.parents, dtype=np.int64, count=len(view.parents))
+        kind[parents[parents < nodes]] = _KIND_CODE["container"]
+        displayed: list[str] = []
+        for start in range(0, nodes, _COPY):
+            if pause is not None:
+                pause()
+            displayed += graph.raws.shown_span(start, min(start + _COPY, nodes), graph.keys)
         _out_of_sight()
         rank = _rank(displayed, previous, pause)
         del displayed
