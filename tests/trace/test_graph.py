@@ -3,6 +3,8 @@ is the same either way."""
 
 from __future__ import annotations
 
+import pytest
+
 from lotline.trace.graph import Facts
 from lotline.trace.multimap import Multimap
 
@@ -31,6 +33,8 @@ def test_add_once_keeps_values_free_of_repeats() -> None:
 def test_facts_iterate_as_the_pairs_appended() -> None:
     facts = Facts()
     assert list(facts) == [] and len(facts) == 0
-    for fact in ((3, 10), (4, 10), (3, 2**40)):
+    for fact in ((3, 10), (4, 10), (3, 2**31 - 1)):
         facts.append(fact)
-    assert list(facts) == [(3, 10), (4, 10), (3, 2**40)] and len(facts) == 3
+    assert list(facts) == [(3, 10), (4, 10), (3, 2**31 - 1)] and len(facts) == 3
+    with pytest.raises(OverflowError):  # node numbers and pks are int32 in the index (as in its EventTable)
+        facts.append((3, 2**31))

@@ -345,13 +345,14 @@ class Graph:
 
 
 class Facts:
-    """(node, event pk) pairs, appended and iterated like a list of tuples but kept as one flat int64 array:
-    a transformation group's inputs or outputs (16 bytes a fact instead of 64 for a tuple in a list)."""
+    """(node, event pk) pairs, appended and iterated like a list of tuples but kept as one flat int32 array
+    (node numbers and pks stay below 2**31): a transformation group's inputs or outputs (8 bytes a fact
+    instead of 64 for a tuple in a list)."""
 
     __slots__ = ("_flat",)
 
     def __init__(self) -> None:
-        self._flat = array("q")
+        self._flat = array("i")
 
     def append(self, fact: tuple[int, int]) -> None:
         self._flat.extend(fact)
