@@ -198,7 +198,8 @@ class _Client:
     what is measured; httpx spends about 2 ms more reading a 750 KB trace) with the key on every request."""
 
     def __init__(self, port: int, key: str) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1800)
+        # (the first trace waits for the build: 20 minutes and more at 10M events)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
         self.headers = {"Authorization": f"Bearer {key}"}
 
     def get(self, path: str, **params: str) -> tuple[int, bytes]:
