@@ -23,7 +23,7 @@ from lotline.errors import IdentifierError
 from lotline.store import schema as s
 from lotline.trace.collector import full_collections_held
 from lotline.trace.facts import INBOUND_STEPS, OBJECT_ROLES, OUTBOUND_STEPS, PARTY_TYPES, Light
-from lotline.trace.graph import Graph, Span, kind_of
+from lotline.trace.graph import Graph, Span
 from lotline.trace.index import AsOf, TraceIndex
 from lotline.trace.pacing import Pause, paced
 
@@ -308,7 +308,7 @@ class _Check:
         return found
 
     def kind(self, node: int) -> str:
-        return kind_of(self.g.keys[node], node in self.as_of.parents)
+        return self.g.kind(node, self.as_of.parents)
 
     def name(self, node: int) -> str:
         return f"{_WHAT[self.kind(node)]} {self.g.display(node)}"

@@ -332,8 +332,14 @@ class Graph:
         sensor): recall reports list it apart from the product."""
         return self.attached([span.opened for span in self.containers_of(node)])
 
-    def kind(self, node: int) -> str:
-        return kind_of(self.keys[node], node in self.is_parent)
+    def kind(self, node: int, parents: Collection[int] | None = None) -> str:
+        """`kind_of` the node, from the kind its key gave it when it was indexed (no text read), a container
+        if it is among `parents` (by default those that held something by now)."""
+        return (
+            "container"
+            if node in (self.is_parent if parents is None else parents)
+            else KINDS[self.key_kinds[node]]
+        )
 
     def display(self, node: int) -> str:
         """The identifier in the form it was first captured in."""

@@ -39,7 +39,6 @@ from lotline.trace.facts import (
     PARTY_TYPES,
     Light,
 )
-from lotline.trace.graph import kind_of
 from lotline.trace.index import TraceIndex
 from lotline.trace.ledger import Balance, Ledger, Place
 from lotline.trace.recallevent import QTY_ROLES, Ev, event_of
@@ -156,7 +155,7 @@ class Recall:
         return shown
 
     def kind(self, node: int) -> str:
-        return kind_of(self.key(node), node in self.g.is_parent)
+        return self.g.kind(node)
 
     # --- reading ------------------------------------------------------------------------------------------
 
