@@ -1,5 +1,5 @@
-"""The index's key -> values tables keep one value bare and make a list from the second: what they return
-is the same either way."""
+"""A Multimap keeps one value bare and makes a list from the second: what it returns is the same either way.
+Transformation facts iterate as the pairs appended."""
 
 from __future__ import annotations
 
@@ -18,16 +18,6 @@ def test_values_come_back_in_the_order_added_however_many_there_are() -> None:
     table.add(1, "b")
     assert list(table.get(1)) == ["a", "a", "b"]
     assert list(table) == [1] and len(table) == 1 and 1 in table
-
-
-def test_add_once_keeps_values_free_of_repeats() -> None:
-    table: Multimap[str, int] = Multimap()
-    for value in (7, 7, 8, 7, 9, 8):
-        table.add_once("group", value)
-    assert list(table.get("group")) == [7, 8, 9]
-    table.add_once("single", 3)
-    table.add_once("single", 3)
-    assert list(table.get("single")) == [3]
 
 
 def test_facts_iterate_as_the_pairs_appended() -> None:

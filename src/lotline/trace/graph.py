@@ -109,7 +109,7 @@ class Graph:
         new = self._new
         if new:
             first = len(self.keys)
-            self.key_kinds += bytes([_KIND_CODE[kind_of(key, False)] for key, _ in new])
+            self.key_kinds += bytes([_KIND_CODE[kind_of(key)] for key, _ in new])
             self.keys.extend([key for key, _ in new])
             self.raws.extend([raw for _, raw in new])
             self.ids.add_many([key for key, _ in new], first)
@@ -333,8 +333,8 @@ class Graph:
         return self.attached([span.opened for span in self.containers_of(node)])
 
     def kind(self, node: int, parents: Collection[int] | None = None) -> str:
-        """`kind_of` the node, from the kind its key gave it when it was indexed (no text read), a container
-        if it is among `parents` (by default those that held something by now)."""
+        """container, serial, lot or other: a container if it is among `parents` (by default the nodes that
+        held something by now), else `kind_of` its key, worked out when it was indexed (no text read)."""
         return (
             "container"
             if node in (self.is_parent if parents is None else parents)
@@ -373,10 +373,10 @@ class Facts:
         return len(self._flat) // 2
 
 
-def kind_of(key: str, is_parent: bool) -> str:
-    """container, serial, lot or other: what an identifier (its key) is, `is_parent` if it ever held
-    something."""
-    if is_parent or "/00/" in key or "/8003/" in key:
+def kind_of(key: str) -> str:
+    """container, serial, lot or other: what an identifier is by its key alone (anything that ever held
+    something is a container too: `Graph.kind`)."""
+    if "/00/" in key or "/8003/" in key:
         return "container"
     if "/21/" in key:
         return "serial"

@@ -1,5 +1,5 @@
-"""key -> values for tables where most keys have one value: the trace index's per-node tables and the
-batch of a `HashIndex`."""
+"""key -> values for tables where most keys have one value: the batch of a `HashIndex` (the trace index's
+per-node tables are `NodeLists`: a slot a node)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ V = TypeVar("V")
 
 
 class Multimap(Generic[K, V]):
-    """key -> values, for tables where most keys have one value (a node made by one transformation, a child
-    in one container, a hash on one row): a single value is stored as it is, and only a second makes
-    a list. At a million events that saves about 500 MB against a list for every key (88 bytes each).
-    `get` returns a sequence either way; values must not be lists themselves."""
+    """key -> values, for tables where most keys have one value (a hash on one row): a single value is
+    stored as it is, and only a second makes a list (a list for every key costs 88 bytes more). `get`
+    returns a sequence either way; values must not be lists themselves."""
 
     __slots__ = ("_table",)
 
@@ -36,17 +35,6 @@ class Multimap(Generic[K, V]):
             found.append(value)
         else:
             table[key] = [found, value]  # type: ignore[list-item]
-
-    def add_once(self, key: K, value: V) -> None:
-        """`add`, unless the key has the value already (repeats are most often the last one added)."""
-        found = self._table.get(key)
-        if found is None:
-            self._table[key] = value
-        elif type(found) is list:
-            if found[-1] != value and value not in found:
-                found.append(value)
-        elif found != value:
-            self._table[key] = [found, value]  # type: ignore[list-item]
 
     def copy(self) -> Multimap[K, V]:
         """A copy whose table no longer grows with this one (the lists of repeated keys are still shared)."""

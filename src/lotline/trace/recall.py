@@ -154,9 +154,6 @@ class Recall:
             shown = self._shown[node] = self.g.display(node)
         return shown
 
-    def kind(self, node: int) -> str:
-        return self.g.kind(node)
-
     # --- reading ------------------------------------------------------------------------------------------
 
     def load(self, pks: Iterable[int]) -> None:
@@ -313,7 +310,7 @@ class Recall:
     def is_device(self, node: int) -> bool:
         """A data logger or sensor attached to a container (`Graph.is_device`): not a product, so it is listed
         apart and left out of the quantities and the FSMA 204 lines."""
-        return self.kind(node) == "other" and self.g.is_device(node)
+        return self.g.kind(node) == "other" and self.g.is_device(node)
 
     def _reach(self, node: int, root: str, depth: int, path: list[str]) -> None:
         info = self.affected.setdefault(node, {"depth": depth, "path": path, "suspects": set()})
@@ -359,7 +356,7 @@ class Recall:
                 continue
             fwd, bwd = self.index.forward(root), traverse.backward(g, root, snap=self.index.snapshot())
             found[node] = root
-            suspects.append({"id": root, "found": True, "kind": self.kind(node), "reached": len(fwd.items)})
+            suspects.append({"id": root, "found": True, "kind": self.g.kind(node), "reached": len(fwd.items)})
             used.update(fwd.events, bwd.events)
             self._reach(node, root, 0, [])
             if fwd.rows is not None:  # the trace's own node numbers, and their identifiers decoded already
@@ -438,7 +435,7 @@ class Recall:
             "devices": [],
         }
         for node, info in sorted(self.affected.items(), key=lambda kv: (kv[1]["depth"], self.shown(kv[0]))):
-            kind = self.kind(node)
+            kind = self.g.kind(node)
             consumed = any(
                 self.evs[pk].roles[self.key(node)] & INPUT_ROLES
                 for pk in self.by_node.get(node, ())
@@ -483,7 +480,7 @@ class Recall:
         """Product (GTIN) quantities by state, location or party, disposition and unit; containers left out."""
         rows, items = dict[tuple[Any, ...], list[Any]](), dict[tuple[Any, ...], set[str]]()
         for node in self.affected:
-            if self.kind(node) == "container" or self.is_device(node):
+            if self.g.kind(node) == "container" or self.is_device(node):
                 continue
             product = gtin_of(self.key(node)) or self.shown(node)
             for place, b in self._placements(node).items():
@@ -532,7 +529,7 @@ class Recall:
             "items": [
                 {
                     "id": self.shown(n),
-                    "kind": self.kind(n),
+                    "kind": self.g.kind(n),
                     "quantity": q,
                     "uom": uom,
                     "container": self.shown(c) if c is not None else None,

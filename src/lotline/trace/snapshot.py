@@ -229,8 +229,7 @@ class Snapshot:
         out_ptr, (out_node, out_pk) = csr(o[:, 0], view.groups, o[:, 1], o[:, 2])
         spans = array("q")
         alive = graph.alive_as_of(view.last, view.declared)
-        parents_, _ = graph.aggregations.pairs(nodes)
-        for parent in paced(np.unique(parents_).tolist(), pause):
+        for parent in paced([p for p in graph.aggregations if p < nodes], pause):
             for span in graph.replay(parent, alive):  # (graph.spans would cache them all)
                 spans.extend((span.child, span.parent, span.start, span.end, span.opened))
         sp = np.frombuffer(spans, dtype=np.int64).reshape(-1, 5)
@@ -242,7 +241,6 @@ class Snapshot:
         recv_ptr, recv_pk, src_ptr, src_party = _movements(
             graph, view, graph.receipts, s.REF_SOURCE, party_ids, pause
         )
-        i32 = narrow
         return cls(
             last_pk=last,
             nodes=nodes,
@@ -252,25 +250,25 @@ class Snapshot:
             kind=kind,
             rank=rank,
             cons_ptr=cons_ptr,
-            cons_group=i32(cons_group),
-            cons_pk=i32(cons_pk),
+            cons_group=narrow(cons_group),
+            cons_pk=narrow(cons_pk),
             out_ptr=out_ptr,
-            out_node=i32(out_node),
-            out_pk=i32(out_pk),
-            span_parent=i32(sp[:, 1]),
+            out_node=narrow(out_node),
+            out_pk=narrow(out_pk),
+            span_parent=narrow(sp[:, 1]),
             span_start=sp[:, 2].copy(),
             span_end=sp[:, 3].copy(),
-            span_opened=i32(sp[:, 4]),
+            span_opened=narrow(sp[:, 4]),
             cont_ptr=cont_ptr,
-            cont_span=i32(cont_span),
+            cont_span=narrow(cont_span),
             ship_ptr=ship_ptr,
-            ship_pk=i32(ship_pk),
+            ship_pk=narrow(ship_pk),
             dest_ptr=dest_ptr,
-            dest_party=i32(dest_party),
+            dest_party=narrow(dest_party),
             recv_ptr=recv_ptr,
-            recv_pk=i32(recv_pk),
+            recv_pk=narrow(recv_pk),
             src_ptr=src_ptr,
-            src_party=i32(src_party),
+            src_party=narrow(src_party),
             party_names=list(party_ids),
             journal=view.journal,
             declared=declared,
