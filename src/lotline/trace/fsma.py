@@ -231,9 +231,9 @@ def lot_code_sources(recall: Recall, keys: set[str]) -> dict[str, str]:
                 for m, pk in g.group(group)[1]:
                     outputs[group].setdefault(m, []).append(pk)
             made += outputs[group].get(node, [])
-        made += [pk for pk in recall.by_node.get(node, ()) if _commissions(g.events[pk])]
-        candidates[key] = [pk for pk in made if g.is_live(pk)] or [
-            pk for pk in g.receipts.get(node, ()) if g.is_live(pk)
+        made += [pk for pk in recall.by_node.get(node, ()) if _commissions(recall.evs[pk].light)]
+        candidates[key] = [pk for pk in made if recall.alive(pk)] or [
+            pk for pk in g.receipts.get(node, ()) if recall.alive(pk)
         ]
     recall.load(pk for pks in candidates.values() for pk in pks)
     out = {}

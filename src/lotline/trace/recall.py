@@ -120,6 +120,10 @@ class Recall:
         self.evs: dict[int, Ev] = {}
         self.by_node: dict[int, list[int]] = {}
         self.ledgers: dict[int, dict[Place, Balance]] = {}
+        self._histories: dict[Any, dict[Place, Balance]] = {}  # an item's history -> its ledger (`_ledger`)
+        # by id of a ledger (all kept in `ledgers` while the recall runs): its placements, and as JSON
+        self._placed: dict[int, dict[Place, Balance]] = {}
+        self._placed_json: dict[int, list[dict[str, Any]]] = {}
         self.places: dict[int, dict[Place, Balance]] = {}
         # what each event carried (`carried`: the movements and the FSMA lines both ask), until more is read
         self._carried: dict[int, list[tuple[int, float | None, str | None, int | None]]] = {}
@@ -129,6 +133,7 @@ class Recall:
         # node -> its key and its identifier as displayed: read in batches (`texts`), asked for one at a time
         self._keys: dict[int, str] = {}
         self._shown: dict[int, str] = {}
+        self._alive: dict[int, bool] = {}  # pk -> not declared in error: asked of each event many times
 
     # --- identifiers ----------------------------------------------------------------------------------------
 
@@ -156,8 +161,16 @@ class Recall:
 
     # --- reading ------------------------------------------------------------------------------------------
 
+    def alive(self, pk: int) -> bool:
+        """`Graph.is_live`, worked out once per event (the index is locked while a recall runs)."""
+        live = self._alive.get(pk)
+        if live is None:
+            live = self._alive[pk] = self.g.is_live(pk)
+        return live
+
     def load(self, pks: Iterable[int]) -> None:
-        missing = sorted({pk for pk in pks if pk not in self.evs and self.g.is_live(pk)})
+        evs, alive = self.evs, self.alive
+        missing = sorted({pk for pk in pks if pk not in evs and alive(pk)})
         with self.engine.connect() as conn:
             for chunk in _chunks(missing):
                 for pk, body in conn.execute(_BODIES, {"ids": chunk}):
@@ -168,7 +181,7 @@ class Recall:
     def _track(self, nodes: Iterable[int]) -> None:
         """Read the live events naming these identifiers, and those of the containers they were put in."""
         pending = {n for n in nodes if n not in self.by_node}
-        time_of = self.g.events.time
+        alive, evs = self.alive, self.evs
         while pending:
             self.texts(pending)
             keys = {self.key(n): n for n in pending}
@@ -176,11 +189,11 @@ class Recall:
             with self.engine.connect() as conn:
                 for chunk in _chunks(list(keys)):
                     for key, pk in conn.execute(_NAMING, {"keys": chunk}):
-                        if self.g.is_live(pk):
+                        if alive(pk):
                             found[keys[key]].add(pk)
-            for n, pks in found.items():
-                self.by_node[n] = sorted(pks, key=lambda pk: (time_of(pk), pk))
             self.load(pk for pks in found.values() for pk in pks)
+            for n, pks in found.items():
+                self.by_node[n] = sorted(pks, key=lambda pk: (evs[pk].light.time, pk))
             pending = {
                 span.parent
                 for n in found
@@ -200,12 +213,25 @@ class Recall:
     def _ledger(self, node: int, before: tuple[int, int] | None = None) -> dict[Place, Balance]:
         if before is None and node in self.ledgers:
             return self.ledgers[node]
-        g, key = self.g, self.key(node)
-        own = [e for pk in self.by_node.get(node, ()) if (e := self.evs.get(pk))]
+        g, key, evs = self.g, self.key(node), self.evs
+        own = [e for pk in self.by_node.get(node, ()) if (e := evs.get(pk))]
+        spans = g.containers_of(node)
+        history = None
+        if before is None and not any(e.roles[key] & QTY_ROLES for e in own):
+            # counted in units: the ledger follows from the events and roles alone, the same for every item
+            # with this history (the serials of one commissioning packed in one case): worked out once
+            history = (
+                tuple((e.light.pk, e.roles[key]) for e in own),
+                tuple((sp.parent, sp.start, sp.end, sp.opened, sp.closed) for sp in spans),
+            )
+            shared = self._histories.get(history)
+            if shared is not None:
+                self.ledgers[node] = shared
+                return shared
         stream: list[tuple[int, int, int, Ev | None, int | None]] = [
             (e.light.time, e.light.pk, 0, e, None) for e in own if not e.roles[key] & CHILD_ROLES
         ]
-        for span in g.containers_of(node):
+        for span in spans:
             stream.append((span.start, span.opened, 1, self.evs.get(span.opened), span.parent))
             if span.closed is not None:
                 stream.append((span.end, span.closed, 2, self.evs.get(span.closed), span.parent))
@@ -222,6 +248,8 @@ class Recall:
                 led.last_loc = ev.location
         if before is None:
             self.ledgers[node] = led.bal
+            if history is not None:
+                self._histories[history] = led.bal
         return led.bal
 
     def _contain(
@@ -291,8 +319,13 @@ class Recall:
         """Where the item is now, containers replaced by where they are (outermost unit kept)."""
         if node in self.places:
             return self.places[node]
-        out: dict[Place, Balance] = {}
-        for place, b in self._ledger(node).items():
+        ledger = self._ledger(node)
+        out = self._placed.get(id(ledger))  # (a ledger shared by items of one history: placed once)
+        if out is not None:
+            self.places[node] = out
+            return out
+        out = {}
+        for place, b in ledger.items():
             c = place[3]
             if place[0] == "container" and c is not None:
                 outer = next(iter(self._placements(c, stack | {node})), None) if c not in stack else None
@@ -302,7 +335,7 @@ class Recall:
                     place = (*outer[:3], outer[3] if outer[3] is not None else c)
             into = out.setdefault(place, Balance(0.0, False, b.uom, b.disposition))
             into.qty, into.unknown = into.qty + b.qty, into.unknown or b.unknown
-        self.places[node] = out
+        self.places[node] = self._placed[id(ledger)] = out
         return out
 
     # --- the report ---------------------------------------------------------------------------------------
@@ -424,8 +457,8 @@ class Recall:
         return report
 
     def by_time(self, pks: Iterable[int]) -> list[int]:
-        time_of = self.g.events.time
-        return sorted((pk for pk in pks if pk in self.evs), key=lambda pk: (time_of(pk), pk))
+        evs = self.evs
+        return sorted((pk for pk in pks if pk in evs), key=lambda pk: (evs[pk].light.time, pk))
 
     def _items(self) -> dict[str, list[dict[str, Any]]]:
         groups: dict[str, list[dict[str, Any]]] = {
@@ -454,10 +487,17 @@ class Recall:
                     "depth": info["depth"],
                     "path": info["path"],
                     "suspects": sorted(info["suspects"]),
-                    "placements": [self._place_json(p, b) for p, b in self._sorted(self._placements(node))],
+                    "placements": self._placements_json(node),
                 }
             )
         return groups
+
+    def _placements_json(self, node: int) -> list[dict[str, Any]]:
+        places = self._placements(node)
+        out = self._placed_json.get(id(places))
+        if out is None:
+            out = self._placed_json[id(places)] = [self._place_json(p, b) for p, b in self._sorted(places)]
+        return out
 
     def _sorted(self, places: dict[Place, Balance]) -> list[tuple[Place, Balance]]:
         return sorted(
