@@ -11,9 +11,9 @@ from sqlalchemy import Connection, Engine, select
 
 from lotline.pipeline.prepare import EventRow, PreparedEvent
 from lotline.store.engine import writer
+from lotline.store.inlists import rows_in
 from lotline.store.schema import EVENT_ID_IN_SQL, event_id_in, events
 
-_CHUNK = 500  # bound on IN (...) lists
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,32 +192,17 @@ def classify(
     return result
 
 
-# The duplicate probes run once per batch of thousands of events: plain SQL through the driver, since
-# compiling an expanding IN per chunk costs SQLAlchemy more than the lookups cost the database.
-def _in_chunks(
-    conn: Connection, sql: str, values: Sequence[str], *, twice: bool = False
-) -> Iterator[tuple[Any, ...]]:
-    """Rows of `sql` for `values` in chunks, `{marks}` standing for a chunk's placeholders (`twice`: the
-    SQL names the list two times)."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    unique = list(dict.fromkeys(values))
-    for start in range(0, len(unique), _CHUNK):
-        chunk = tuple(unique[start : start + _CHUNK])
-        sql_chunk = sql.format(marks=", ".join([mark] * len(chunk)))
-        yield from conn.exec_driver_sql(sql_chunk, chunk + chunk if twice else chunk)
-
-
 def _existing_hashes(conn: Connection, hashes: Sequence[str]) -> set[tuple[str, bool]]:
     """(hash, declared-in-error) pairs already stored among `hashes`."""
     sql = "SELECT event_hash, error_declared FROM events WHERE event_hash IN ({marks})"
-    return {(h, bool(d)) for h, d in _in_chunks(conn, sql, hashes)}
+    return {(h, bool(d)) for h, d in rows_in(conn, sql, hashes)}
 
 
 def _existing_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:
     """eventIDs already claimed by an original (not error-declaration) event."""
     false = "0" if conn.dialect.name == "sqlite" else "false"
     sql = f"SELECT event_id FROM events WHERE {EVENT_ID_IN_SQL} AND error_declared = {false}"
-    return {row[0] for row in _in_chunks(conn, sql, event_ids, twice=True)}
+    return {row[0] for row in rows_in(conn, sql, event_ids, twice=True)}
 
 
 EVENT_COLUMNS = (
