@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -106,6 +106,7 @@ class CteLine:
     uom: str | None
     role: str | None = None  # transformations: input or output
     container: str | None = None  # the logistic unit it travelled in
+    node: int = field(default=-1, compare=False, repr=False)  # in the trace index (`lot_code_sources`)
 
 
 @dataclass(slots=True)
@@ -142,6 +143,7 @@ def _moved_lines(recall: Recall, ev: Ev, suspects: set[int]) -> list[CteLine]:
             uom,
             None,
             recall.shown(unit) if unit is not None else None,
+            node,
         )
         for node, q, uom, unit in products or [c for c in carried if c[0] in suspects]
     }
@@ -190,8 +192,14 @@ def critical_tracking_events(recall: Recall, shipped: set[int], suspects: set[in
     for pk in recall.by_time(pks):
         ev = recall.evs[pk]
         lines = [
-            CteLine(raw or key, key, *ev.amount(key, {role}), "input" if role in INPUT_ROLES else "output")
-            for role, key, raw in ev.light.epcs
+            CteLine(
+                raw or key,
+                key,
+                *ev.amount(key, {role}),
+                "input" if role in INPUT_ROLES else "output",
+                node=node,
+            )
+            for (role, key, raw), node in zip(ev.light.epcs, ev.light.nodes, strict=True)
             if role in INPUT_ROLES or role in OUTPUT_ROLES
         ]
         lines.sort(key=lambda line: (line.role != "input", line.identifier))
@@ -217,13 +225,12 @@ def _commissions(light: Light) -> bool:
     return light.event_type == "ObjectEvent" and light.action == "ADD" and not light.is_receipt
 
 
-def lot_code_sources(recall: Recall, keys: set[str]) -> dict[str, str]:
-    """Where each lot code was assigned: the transformation (or commissioning) that made the lot, else the
-    source (location, else party) of the receipt that brought it in."""
+def lot_code_sources(recall: Recall, nodes: dict[str, int]) -> dict[str, str]:
+    """Where each lot code (key -> its node) was assigned: the transformation (or commissioning) that made the
+    lot, else the source (location, else party) of the receipt that brought it in."""
     g, candidates, outputs = recall.g, {}, dict[int, dict[int, list[int]]]()
-    ordered = list(keys)
-    for key, node in zip(ordered, g.ids.get_many(ordered), strict=True):  # (one search for them all)
-        assert node is not None  # keys of the recall's items: identifiers of the index
+    alive, evs = recall.alive, recall.evs
+    for key, node in nodes.items():
         made = []
         for group in g.produced_by.get(node, ()):
             if group not in outputs:  # index each transformation's outputs once: some make thousands
@@ -231,20 +238,25 @@ def lot_code_sources(recall: Recall, keys: set[str]) -> dict[str, str]:
                 for m, pk in g.group(group)[1]:
                     outputs[group].setdefault(m, []).append(pk)
             made += outputs[group].get(node, [])
-        made += [pk for pk in recall.by_node.get(node, ()) if _commissions(recall.evs[pk].light)]
-        candidates[key] = [pk for pk in made if recall.alive(pk)] or [
-            pk for pk in g.receipts.get(node, ()) if recall.alive(pk)
-        ]
+        made += [pk for pk in recall.by_node.get(node, ()) if _commissions(evs[pk].light)]
+        candidates[key] = tuple(pk for pk in made if alive(pk)) or tuple(
+            pk for pk in g.receipts.get(node, ()) if alive(pk)
+        )
     recall.load(pk for pks in candidates.values() for pk in pks)
-    out = {}
+    out, found = {}, dict[tuple[int, ...], str | None]()  # (the serials of one commissioning: one answer)
     for key, pks in candidates.items():
-        for pk in recall.by_time(pks):
-            ev = recall.evs[pk]
-            made_here = ev.light.event_type == "TransformationEvent" or not ev.receipt
-            text = ev.location if made_here else _place_text(*ev.ends(s.REF_SOURCE))
-            if text:
-                out[key] = text
-                break
+        if pks not in found:
+            found[pks] = None
+            for pk in recall.by_time(pks):
+                ev = evs[pk]
+                made_here = ev.light.event_type == "TransformationEvent" or not ev.receipt
+                text = ev.location if made_here else _place_text(*ev.ends(s.REF_SOURCE))
+                if text:
+                    found[pks] = text
+                    break
+        text = found[pks]
+        if text:
+            out[key] = text
     return out
 
 

@@ -17,16 +17,16 @@ stock leaves the books. "Our own" parties are those that ship (source of outboun
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, select
 
 from lotline.epcis.identifiers import identity_key
 from lotline.epcis.timefmt import format_time, now_micros
 from lotline.store import schema as s
+from lotline.store.inlists import rows_in
 from lotline.trace import fsma, traverse
 from lotline.trace.collector import collections_held
 from lotline.trace.facts import (
@@ -43,12 +43,9 @@ from lotline.trace.index import TraceIndex
 from lotline.trace.ledger import Balance, Ledger, Place
 from lotline.trace.recallevent import QTY_ROLES, Ev, event_of
 
-_CHUNK = 500
-# Compiled once (expanding IN lists): the look-ups by identifier and by event id of a recall.
-_NAMING = select(s.event_epcs.c.key, s.event_epcs.c.event).where(
-    s.event_epcs.c.key.in_(bindparam("keys", expanding=True))
-)
-_BODIES = select(s.events.c.id, s.events.c.body).where(s.events.c.id.in_(bindparam("ids", expanding=True)))
+# The look-ups by identifier and by event id of a recall (`rows_in`).
+_NAMING = "SELECT key, event FROM event_epcs WHERE key IN ({marks})"
+_BODIES = "SELECT id, body FROM events WHERE id IN ({marks})"
 _MOVED_ROLES = OBJECT_ROLES | {s.ROLE_PARENT}
 _GONE = frozenset({"destroyed", "disposed"})
 _HELD = ("on_hand", "in_transit", "container")
@@ -103,11 +100,6 @@ def recall_impact(index: TraceIndex, ids: list[str], *, own_parties: Collection[
         # as it grows (lotline.trace.collector)
         with index._lock, collections_held():
             return Recall(index, own_parties).run(list(dict.fromkeys(ids)))
-
-
-def _chunks(values: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
 
 
 class Recall:
@@ -172,9 +164,8 @@ class Recall:
         evs, alive = self.evs, self.alive
         missing = sorted({pk for pk in pks if pk not in evs and alive(pk)})
         with self.engine.connect() as conn:
-            for chunk in _chunks(missing):
-                for pk, body in conn.execute(_BODIES, {"ids": chunk}):
-                    self.evs[pk] = event_of(self.g.events[pk], orjson.loads(body))
+            for pk, body in rows_in(conn, _BODIES, missing):
+                self.evs[pk] = event_of(self.g.events[pk], orjson.loads(body))
         if missing:
             self._carried.clear()  # an aggregation read now may add contents to what was worked out
 
@@ -187,10 +178,9 @@ class Recall:
             keys = {self.key(n): n for n in pending}
             found: dict[int, set[int]] = {n: set() for n in pending}
             with self.engine.connect() as conn:
-                for chunk in _chunks(list(keys)):
-                    for key, pk in conn.execute(_NAMING, {"keys": chunk}):
-                        if alive(pk):
-                            found[keys[key]].add(pk)
+                for key, pk in rows_in(conn, _NAMING, list(keys)):
+                    if alive(pk):
+                        found[keys[key]].add(pk)
             self.load(pk for pks in found.values() for pk in pks)
             for n, pks in found.items():
                 self.by_node[n] = sorted(pks, key=lambda pk: (evs[pk].light.time, pk))
@@ -452,7 +442,7 @@ class Recall:
         )
         report.ctes = fsma.critical_tracking_events(self, shipped, set(found))
         report.tlc_sources = fsma.lot_code_sources(
-            self, {line.key for cte in report.ctes for line in cte.lines}
+            self, {line.key: line.node for cte in report.ctes for line in cte.lines}
         )
         return report
 
