@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from lotline.epcis.identifiers import identity_key
@@ -22,6 +23,12 @@ QTY_LISTS = (
     ("outputQuantityList", s.ROLE_OUTPUT_QTY),
 )
 QTY_ROLES = frozenset(role for _, role in QTY_LISTS)
+
+
+@cache
+def _one_role(role: str) -> frozenset[str]:
+    """The roles of an identifier named in one role: one shared set per role letter."""
+    return frozenset((role,))
 
 
 @dataclass(slots=True)
@@ -84,9 +91,12 @@ def event_of(light: Light, body: dict[str, Any]) -> Ev:
     except IdentifierError:
         location_key = location
     disposition = body.get("disposition")
-    roles: dict[str, set[str]] = {}
-    for role, key in zip(light.roles, light.ids, strict=True):
-        roles.setdefault(key, set()).add(role)
+    roles = dict(zip(light.ids, map(_one_role, light.roles), strict=True))
+    if len(roles) < len(light.ids):  # an identifier named in two roles (rare: a commissioning names hundreds)
+        named: dict[str, set[str]] = {}
+        for role, key in zip(light.roles, light.ids, strict=True):
+            named.setdefault(key, set()).add(role)
+        roles = {key: frozenset(found) for key, found in named.items()}
     return Ev(
         light,
         location,
@@ -94,7 +104,7 @@ def event_of(light: Light, body: dict[str, Any]) -> Ev:
         short_cbv("disposition", disposition) if disposition else None,
         body.get("eventTimeZoneOffset") or "+00:00",
         amounts,
-        {key: frozenset(found) for key, found in roles.items()},
+        roles,
         light.is_shipment,
         light.is_receipt,
     )
