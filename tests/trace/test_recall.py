@@ -369,3 +369,24 @@ def test_a_data_logger_on_a_suspect_pallet_is_a_device_not_a_product(engine: sa.
     assert any(FINISHED in q["items"] for q in report.quantities)
     lines = [line.identifier for cte in report.ctes for line in cte.lines]
     assert logger not in lines and FINISHED in lines
+
+
+def test_serials_of_one_run_packed_together_are_each_placed_by_their_own_history(engine: sa.Engine) -> None:
+    # the recall works a ledger out once for the items that share a history (made by one event, packed in
+    # one case); a serial taken out of the case before it shipped has a history of its own
+    units = [serial("000031", n) for n in range(1, 5)]
+    case, pallet = sscc(30), sscc(31)
+    index = index_of(
+        engine,
+        transform([RAW], units, at(2)),
+        pack(case, units[:3], at(3)),
+        pack(pallet, [case, units[3]], at(3, 10)),
+        unpack(case, [units[2]], at(4)),
+        ship([pallet], CUSTOMER_A, at(5)),
+    )
+    report = recall_impact(index, [RAW])
+    placed = {item["id"]: item["placements"] for item in report.items["finished"]}
+    assert set(placed) == set(units)
+    delivered = [place("delivered", 1, "EA", party=CUSTOMER_A, container=pallet)]
+    assert placed[units[0]] == placed[units[1]] == placed[units[3]] == delivered
+    assert placed[units[2]] == [place("on_hand", 1, "EA", location=SITE_1)]
