@@ -182,8 +182,9 @@ class Recall:
                     if alive(pk):
                         found[keys[key]].add(pk)
             self.load(pk for pks in found.values() for pk in pks)
+            order = {pk: (evs[pk].light.time, pk) for pk in {pk for pks in found.values() for pk in pks}}
             for n, pks in found.items():
-                self.by_node[n] = sorted(pks, key=lambda pk: (evs[pk].light.time, pk))
+                self.by_node[n] = sorted(pks, key=order.__getitem__)
             pending = {
                 span.parent
                 for n in found
@@ -457,18 +458,20 @@ class Recall:
             "containers": [],
             "devices": [],
         }
-        for node, info in sorted(self.affected.items(), key=lambda kv: (kv[1]["depth"], self.shown(kv[0]))):
+        evs, shown = self.evs, self.shown
+        for node, info in sorted(self.affected.items(), key=lambda kv: (kv[1]["depth"], shown(kv[0]))):
             kind = self.g.kind(node)
-            consumed = any(
-                self.evs[pk].roles[self.key(node)] & INPUT_ROLES
-                for pk in self.by_node.get(node, ())
-                if pk in self.evs and self.evs[pk].light.event_type == "TransformationEvent"
-            )
             if kind == "container":
                 group = "containers"
-            elif self.is_device(node):
+            elif kind == "other" and self.g.is_device(node):
                 group = "devices"
             else:
+                key = self.key(node)
+                consumed = any(
+                    e.roles[key] & INPUT_ROLES
+                    for pk in self.by_node.get(node, ())
+                    if (e := evs.get(pk)) and e.light.event_type == "TransformationEvent"
+                )
                 group = "intermediate" if consumed else "finished"
             groups[group].append(
                 {
