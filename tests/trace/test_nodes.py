@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import pytest
 
-from lotline.trace.nodes import NodeIds, RawColumn, TextColumn
+from lotline.trace.nodes import NodeIds, PrefixedTexts, RawColumn, TextColumn
+
+COLUMNS = [TextColumn, PrefixedTexts]
 
 
-def test_texts_read_back_one_by_one_and_in_slices() -> None:
-    column = TextColumn()
+@pytest.mark.parametrize("column_type", COLUMNS)
+def test_texts_read_back_one_by_one_and_in_slices(column_type: type[TextColumn | PrefixedTexts]) -> None:
+    column = column_type()
     assert column.append("urn:epc:id:sgtin:0614141.107346.2017") == 0
     column.extend(["https://id.gs1.org/01/09521234543213/10/Löt-1", "", "Ω"])
     column.extend([])
     assert len(column) == 4
     assert column[1] == "https://id.gs1.org/01/09521234543213/10/Löt-1" and column[-1] == "Ω"
     assert column[1:3] == ["https://id.gs1.org/01/09521234543213/10/Löt-1", ""] and list(column)[2] == ""
+    assert column[::2] == ["urn:epc:id:sgtin:0614141.107346.2017", ""] and column[-2:] == ["", "Ω"]
     with pytest.raises(IndexError):
         column[4]
 
@@ -28,7 +32,7 @@ def test_first_forms_are_none_where_the_key_itself_was_captured() -> None:
 
 
 def test_every_key_finds_its_node_and_no_other() -> None:
-    keys = TextColumn()
+    keys = PrefixedTexts()
     ids = NodeIds(keys)
     many = [f"https://id.gs1.org/01/09521234543213/21/{n}" for n in range(100_000)]
     keys.extend(many)
@@ -47,7 +51,7 @@ def test_keys_whose_hashes_collide_keep_their_own_nodes() -> None:
         def __hash__(self) -> int:
             return 7
 
-    keys = TextColumn()
+    keys = PrefixedTexts()
     ids = NodeIds(keys)
     for node, key in enumerate([Colliding("a"), Colliding("b"), Colliding("c")]):
         keys.append(key)
@@ -57,7 +61,7 @@ def test_keys_whose_hashes_collide_keep_their_own_nodes() -> None:
 
 
 def test_many_texts_and_displays_come_back_in_the_order_asked() -> None:
-    keys, raws = TextColumn(), RawColumn()
+    keys, raws = PrefixedTexts(), RawColumn()
     keys.extend(["k0", "k1", "k2", "kö"])
     raws.extend([None, "urn:1", None, "urn:ö"])
     assert keys.many([3, 0, 3]) == ["kö", "k0", "kö"] and keys.many([]) == []
@@ -65,20 +69,24 @@ def test_many_texts_and_displays_come_back_in_the_order_asked() -> None:
     as_keys = RawColumn()
     as_keys.extend([None, None])  # every identifier captured as its key
     assert as_keys.shown([1, 0], keys) == ["k1", "k0"] and raws.shown([], keys) == []
-    empties = TextColumn()
+    empties = PrefixedTexts()
     empties.extend(["", "x", "", "yz", ""])
     assert empties.many([4, 3, 0, 1, 2]) == ["", "yz", "", "x", ""]
     keys.append("grows after a read")
 
 
-def test_texts_holding_a_nul_still_come_back_whole() -> None:
-    keys = TextColumn()
+@pytest.mark.parametrize("column_type", COLUMNS)
+def test_texts_holding_a_nul_still_come_back_whole(column_type: type[TextColumn | PrefixedTexts]) -> None:
+    keys = column_type()
     keys.extend(["a\x00b", "c"])
     assert keys.many([0, 1]) == ["a\x00b", "c"]
 
 
-def test_a_span_of_texts_reads_as_the_slice_without_viewing_the_columns() -> None:
-    column = TextColumn()
+@pytest.mark.parametrize("column_type", COLUMNS)
+def test_a_span_of_texts_reads_as_the_slice_without_viewing_the_columns(
+    column_type: type[TextColumn | PrefixedTexts],
+) -> None:
+    column = column_type()
     texts = ["urn:epc:id:sgtin:4012345.011111.1", "", "https://id.gs1.org/01/09521234543213/10/Lé", "x", ""]
     column.extend(texts)
     assert column.span(0, 5) == texts
@@ -86,3 +94,45 @@ def test_a_span_of_texts_reads_as_the_slice_without_viewing_the_columns() -> Non
     assert column.span(3, 3) == [] and column.span(5, 9) == []
     column.append("grows after a span")  # (no view of the columns was kept)
     assert column.span(4, 6) == ["", "grows after a span"]
+
+
+def test_identifiers_keep_their_shared_prefix_once_and_read_back_whole() -> None:
+    column = PrefixedTexts()
+    texts = [
+        "https://id.gs1.org/01/09521234543213/21/1",
+        "urn:epc:id:sgtin:4012345.011111.1",
+        "https://id.gs1.org/01/09521234543213/21/2",
+        "urn:epc:id:sgtin:4012345.011111.22",
+        "urn:epc:class:lgtin:4012345.011111.LOT.1",  # (the prefix runs to the last dot)
+        "no-separator",
+        "https://id.gs1.org/01/09521234543213/21/",  # an empty suffix
+        "urn:ö:x",
+    ]
+    column.extend(texts)
+    assert column[:] == texts == column.many(range(len(texts))) == column.span(0, len(texts))
+    _, lengths = column.gather([0, 7, 5])
+    assert lengths.tolist() == [len(texts[i].encode()) for i in (0, 7, 5)]
+    assert all(column.matches(i, text.encode()) for i, text in enumerate(texts))
+    assert not column.matches(0, texts[2].encode()) and not column.matches(5, b"no-separato")
+    ids = NodeIds(column)
+    ids.add_many(texts, 0)
+    assert ids.get_many(texts) == list(range(len(texts)))
+    assert column._prefixes == [  # each kept once
+        "",
+        "https://id.gs1.org/01/09521234543213/21/",
+        "urn:epc:id:sgtin:4012345.011111.",
+        "urn:epc:class:lgtin:4012345.011111.LOT.",
+        "urn:ö:",
+    ]
+
+
+def test_once_the_prefix_table_is_full_new_prefixes_are_kept_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(PrefixedTexts, "PREFIXES", 3)
+    column = PrefixedTexts()
+    texts = ["a/1", "b/2", "c/3", "a/4", "c/5", "d:6"]
+    column.extend(texts)
+    assert column[:] == texts and column.many([5, 2, 3]) == ["d:6", "c/3", "a/4"]
+    assert column._prefixes == ["", "a/", "b/"] and column._codes.tolist() == [1, 2, 0, 1, 0, 0]
+    ids = NodeIds(column)
+    ids.add_many(texts, 0)
+    assert ids.get("c/5") == 4 and ids.get("c/6") is None

@@ -27,7 +27,7 @@ from lotline.trace.facts import (
     nodes_in,
 )
 from lotline.trace.nodelists import NodeLists
-from lotline.trace.nodes import NodeIds, RawColumn, TextColumn
+from lotline.trace.nodes import NodeIds, PrefixedTexts, RawColumn
 
 FOREVER = 2**62
 KINDS = ("container", "serial", "lot", "other")
@@ -61,7 +61,7 @@ class Nested:
 
 class Graph:
     def __init__(self) -> None:
-        self.keys = TextColumn()  # by node: its identity key
+        self.keys = PrefixedTexts()  # by node: its identity key
         self.raws = RawColumn()  # by node: the form first captured, where not the key
         self.ids = NodeIds(self.keys)
         self.key_kinds = bytearray()  # by node: its kind from the key alone (a code in KINDS; see kind_of)
