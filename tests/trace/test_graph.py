@@ -1,11 +1,11 @@
 """A Multimap keeps one value bare and makes a list from the second: what it returns is the same either way.
-Transformation facts iterate as the pairs appended."""
+Transformation groups read back the inputs and outputs appended."""
 
 from __future__ import annotations
 
 import pytest
 
-from lotline.trace.graph import Facts
+from lotline.trace.graph import GroupFacts
 from lotline.trace.multimap import Multimap
 
 
@@ -20,11 +20,18 @@ def test_values_come_back_in_the_order_added_however_many_there_are() -> None:
     assert list(table) == [1] and len(table) == 1 and 1 in table
 
 
-def test_facts_iterate_as_the_pairs_appended() -> None:
-    facts = Facts()
-    assert list(facts) == [] and len(facts) == 0
-    for fact in ((3, 10), (4, 10), (3, 2**31 - 1)):
-        facts.append(fact)
-    assert list(facts) == [(3, 10), (4, 10), (3, 2**31 - 1)] and len(facts) == 3
+def test_group_facts_read_back_as_the_inputs_and_outputs_appended() -> None:
+    facts = GroupFacts()
+    assert len(facts) == 0 and list(facts) == []
+    a, b = facts.new(), facts.new()
+    assert facts[a] == ([], [])
+    facts.add_input(a, 3, 10)
+    facts.add_output(a, 0, 10)  # node 0 as an output (stored as ~0: -1)
+    facts.add_input(b, 5, 11)
+    facts.add_input(a, 4, 12)
+    facts.add_output(a, 2**31 - 1, 2**31 - 1)
+    assert facts[a] == ([(3, 10), (4, 12)], [(0, 10), (2**31 - 1, 2**31 - 1)])
+    assert list(facts) == [facts[a], ([(5, 11)], [])] and len(facts) == 2
     with pytest.raises(OverflowError):  # node numbers and pks are int32 in the index (as in its EventTable)
-        facts.append((3, 2**31))
+        facts.add_input(a, 3, 2**31)
+    assert facts[a] == ([(3, 10), (4, 12)], [(0, 10), (2**31 - 1, 2**31 - 1)])  # (nothing half added)

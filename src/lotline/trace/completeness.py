@@ -417,7 +417,7 @@ class _Check:
             getattr(self, rule.replace("-", "_"))()
 
     def output_without_inputs(self) -> None:
-        for inputs, outputs in paced(list(self.g.group_facts), self.pause):
+        for inputs, outputs in paced(self.g.group_facts, self.pause):
             if not any(self.live(pk) for _, pk in inputs):
                 for n, pks in _by_node((n, pk) for n, pk in outputs if self.live(pk)).items():
                     wrong = (
@@ -467,7 +467,7 @@ class _Check:
 
     def input_never_received(self) -> None:
         consumed: dict[tuple[int, str | None], list[int]] = defaultdict(list)
-        for inputs, _ in paced(list(self.g.group_facts), self.pause):
+        for inputs, _ in paced(self.g.group_facts, self.pause):
             for n, pk in inputs:
                 if self.live(pk) and not self.origins(n):
                     consumed[(n, self.plant_of.get(pk))].append(pk)

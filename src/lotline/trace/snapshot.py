@@ -215,13 +215,13 @@ class Snapshot:
         del displayed
         # flat int64 buffers, not lists: millions of int objects would stay in the allocator's arenas
         cons, out = array("q"), array("q")
-        for gi, (inputs, outputs) in enumerate(paced(graph.group_facts[: view.groups], pause)):
-            for n, pk in inputs:
+        for gi, flat in enumerate(paced(graph.group_facts.flats(view.groups), pause)):
+            for n, pk in zip(flat[::2], flat[1::2], strict=False):  # (slices: copies, whole pairs only)
                 if pk <= last:
-                    cons.extend((n, gi, pk))
-            for n, pk in outputs:
-                if pk <= last:
-                    out.extend((gi, n, pk))
+                    if n >= 0:
+                        cons.extend((n, gi, pk))
+                    else:
+                        out.extend((gi, ~n, pk))  # (an output: see GroupFacts)
         _out_of_sight()
         c = np.frombuffer(cons, dtype=np.int64).reshape(-1, 3)
         cons_ptr, (cons_group, cons_pk) = csr(c[:, 0], nodes, c[:, 1], c[:, 2])
