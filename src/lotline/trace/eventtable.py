@@ -158,6 +158,10 @@ class EventTable(Mapping[int, Light]):
         rows = self._row
         return rows[pk] if 0 <= pk < len(rows) else -1
 
+    def row(self, pk: int) -> int:
+        """The event's row in the columns (rows are in the order events were indexed), -1 if not indexed."""
+        return self._row_of(pk)
+
     def _existing(self, pk: int) -> int:
         row = self._row_of(pk)
         if row < 0:

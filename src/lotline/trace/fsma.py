@@ -154,13 +154,13 @@ def critical_tracking_events(recall: Recall, shipped: set[int], suspects: set[in
     """Shipments that carried affected lots (as the forward traces found them), receipts of affected lots,
     and every transformation (all events of its transformationID) with an affected lot among its inputs or
     outputs, with all its input and output lots."""
-    g, ctes, groups = recall.g, [], set()
+    g, ctes, groups = recall.g, [], set[int]()
     for pk in recall.by_time(recall.evs):
         ev = recall.evs[pk]
         light = ev.light
         if light.event_type == "TransformationEvent":
-            if any(n in recall.affected for n in light.nodes):
-                groups.add(light.transformation_id or f"event:{pk}")
+            if any(n in recall.affected for n in light.nodes) and (code := g.group_of(pk)) is not None:
+                groups.add(code)
             continue
         if pk not in shipped and not ev.receipt:
             continue
@@ -185,9 +185,7 @@ def critical_tracking_events(recall: Recall, shipped: set[int], suspects: set[in
         ctes.append(
             Cte(kind, light.event_id, light.time, ev.offset, where, ship_from, ship_to, ev.references, lines)
         )
-    pks = {
-        pk for group in groups if group in g.groups for facts in g.group(g.groups[group]) for _, pk in facts
-    }
+    pks = {pk for group in groups for facts in g.group(group) for _, pk in facts}
     recall.load(pks)
     for pk in recall.by_time(pks):
         ev = recall.evs[pk]

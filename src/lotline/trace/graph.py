@@ -71,8 +71,11 @@ class Graph:
         self.events = EventTable(self.keys, self.raws)
         self.added = self.events.pks  # pks in the order they were indexed (declarations aside): a journal
         self.declared: set[str] = set()  # eventIDs declared in error
-        # transformations: group key -> its code, and by code (input facts, output facts) of (node, event pk)
+        # transformations: transformationID -> its group's code, each event's group (by row of the event table,
+        # -1 for none: an event without a transformationID is a group of its own, kept in no dict), and by
+        # code the group's inputs and outputs (`GroupFacts`)
         self.groups: dict[str, int] = {}
+        self._group_by_row = array("i")
         self.group_facts = GroupFacts()
         # node -> transformation groups (codes), and child -> parents: kept free of repeats, in the order they
         # were added (NodeLists: a slot a node)
@@ -151,11 +154,15 @@ class Graph:
         self.events.append(event, nodes, [first for _, first in resolved])
         roles = event.roles
         event_type = event.event_type
+        group = -1
         if event_type == "TransformationEvent":
-            key = event.transformation_id or f"event:{pk}"
-            group = self.groups.get(key)
-            if group is None:
-                group = self.groups[key] = self.group_facts.new()
+            tid = event.transformation_id
+            shared = self.groups.get(tid) if tid else None
+            if shared is None:
+                shared = self.group_facts.new()
+                if tid:
+                    self.groups[tid] = shared
+            group = shared
             facts = self.group_facts
             for n in nodes_in(roles, nodes, INPUT_ROLES):
                 facts.add_input(group, n, pk)
@@ -163,6 +170,7 @@ class Graph:
             for n in nodes_in(roles, nodes, OUTPUT_ROLES):
                 facts.add_output(group, n, pk)
                 self.produced_by.add_once(n, group)
+        self._group_by_row.append(group)
         at = roles.find(ROLE_PARENT)
         aggregation = at >= 0 and event_type in ("AggregationEvent", "AssociationEvent")
         if aggregation:
@@ -182,6 +190,12 @@ class Graph:
                     self.receipts.add(n, pk)
 
     # --- reading ----------------------------------------------------------------------------------------
+
+    def group_of(self, pk: int) -> int | None:
+        """The code of the transformation group of an indexed TransformationEvent (None for other events)."""
+        row = self.events.row(pk)
+        found = self._group_by_row[row] if 0 <= row < len(self._group_by_row) else -1
+        return None if found < 0 else found
 
     def group(self, code: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """The (inputs, outputs) of a transformation group, by its code (`produced_by`, `consumed_by`)."""

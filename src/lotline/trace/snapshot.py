@@ -353,7 +353,7 @@ class Snapshot:
             event = graph.events[pk]
             self.changed += 1
             if event.event_type == "TransformationEvent":
-                group = graph.groups.get(event.transformation_id or f"event:{pk}")
+                group = graph.group_of(pk)
                 if group is not None and group < self.groups:
                     self.dirty_group[group] = True
                 self._dirty(event.nodes_in(INPUT_ROLES))
