@@ -15,7 +15,6 @@ from lotline.store.inlists import rows_in
 from lotline.store.schema import EVENT_ID_IN_SQL, event_id_in, events
 
 
-
 @dataclass(frozen=True, slots=True)
 class Provenance:
     """Where stored events came from. The fields after `source_message_id` are set for connector events
