@@ -36,6 +36,7 @@ _HASHED_LEN = len(_HASHED) + 64 + len(_HASHED_END)
 # in a form of its own (kept in a dict: rare)
 _KEY, _FIRST, _OWN = 0, 1, 2
 _CACHED = 4096  # events kept built (see EventTable._cached)
+_WORDS_NARROW = 1 << 16  # word codes are two bytes until there are this many distinct words (see `_word`)
 _REFS_REMEMBERED = 100_000  # references whose codes are remembered for sharing (see EventTable.__init__)
 Ref = tuple[str, str, str, str | None]
 T = TypeVar("T")
@@ -88,9 +89,10 @@ class EventTable(Mapping[int, Light]):
         in the forms `firsts`."""
         row = len(self.pks)
         self._time.append(event.time)
-        self._type.append(self._word(event.event_type))
-        self._action.append(self._word(event.action))
-        self._step.append(self._word(event.biz_step))
+        codes = self._word(event.event_type), self._word(event.action), self._word(event.biz_step)
+        self._type.append(codes[0])  # (the codes first: a new word may widen the columns, see `_word`)
+        self._action.append(codes[1])
+        self._step.append(codes[2])
         tid = event.transformation_id
         if tid is None:
             self._tid.append(-1)
@@ -125,9 +127,10 @@ class EventTable(Mapping[int, Light]):
             if code is None:
                 code = ref_of[ref] = len(self._ref_kind)
                 kind, kind_type, value, raw = ref
+                kind_code, type_code = self._word(kind), self._word(kind_type)
                 self._ref_text.extend([value, raw or ""])
-                self._ref_type.append(self._word(kind_type))
-                self._ref_kind.append(self._word(kind))  # last: a reader that sees the code sees it whole
+                self._ref_type.append(type_code)
+                self._ref_kind.append(kind_code)  # last: a reader that sees the code sees it whole
             self._ref.append(code)
         self._ref_start.append(len(self._ref))
         self.pks.append(event.pk)
@@ -139,8 +142,12 @@ class EventTable(Mapping[int, Light]):
     def _word(self, word: str | None) -> int:
         code = self._word_of.get(word)
         if code is None:
-            code = self._word_of[word] = len(self._words)
+            code = len(self._words)
+            if code == _WORDS_NARROW:  # more distinct words than two bytes number: the columns widen
+                for name in ("_type", "_action", "_step", "_ref_kind", "_ref_type"):
+                    setattr(self, name, array("I", getattr(self, name)))
             self._words.append(word)
+            self._word_of[word] = code
         return code
 
     def _add_event_id(self, row: int, event_id: str) -> None:
