@@ -147,11 +147,11 @@ class Snapshot:
     dirty_parent: Bools = field(init=False)
     kinds: bytes = field(init=False)
     generation: int = field(init=False)
-    whole_mark: npt.NDArray[np.int32] = field(init=False)
-    reach_mark: npt.NDArray[np.int32] = field(init=False)
+    whole_mark: npt.NDArray[np.int16] = field(init=False)
+    reach_mark: npt.NDArray[np.int16] = field(init=False)
     reach_depth: npt.NDArray[np.int32] = field(init=False)
     reach_step: Ints = field(init=False)
-    cover_mark: npt.NDArray[np.int32] = field(init=False)
+    cover_mark: npt.NDArray[np.int16] = field(init=False)
     cover_start: Ints = field(init=False)
     cover_end: Ints = field(init=False)
     new_parents: set[int] = field(init=False)
@@ -166,11 +166,11 @@ class Snapshot:
         self.kinds = self.kind.tobytes()  # indexing bytes is the fastest lookup from Python
         # scratch space of the walks (one at a time: under the index's lock), marked with a walk's generation
         self.generation = 0
-        self.whole_mark = _resident(self.nodes, np.int32)
-        self.reach_mark = _resident(self.nodes, np.int32)
+        self.whole_mark = _resident(self.nodes, np.int16)  # (two bytes: cleared every 32,766 walks)
+        self.reach_mark = _resident(self.nodes, np.int16)
         self.reach_depth = _resident(self.nodes, np.int32)
         self.reach_step = _resident(self.nodes, np.int32)  # (a walk makes fewer steps than nodes)
-        self.cover_mark = _resident(self.nodes, np.int32)  # the first stretch of time a node was walked for
+        self.cover_mark = _resident(self.nodes, np.int16)  # the first stretch of time a node was walked for
         self.cover_start = _resident(self.nodes, np.int64)
         self.cover_end = _resident(self.nodes, np.int64)
         self.new_parents: set[int] = set()  # snapshot nodes that first held something after it was taken
@@ -276,7 +276,7 @@ class Snapshot:
 
     def next_generation(self) -> int:
         """A fresh mark for a walk's scratch arrays (cleared when the counter would overflow)."""
-        if self.generation >= 2**31 - 2:
+        if self.generation >= 2**15 - 2:
             for marks in (self.whole_mark, self.reach_mark, self.cover_mark):
                 marks.fill(0)
             self.generation = 0
