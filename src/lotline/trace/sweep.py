@@ -18,7 +18,7 @@ import numpy as np
 from lotline.store import schema as s
 from lotline.trace.graph import FOREVER, Graph
 from lotline.trace.result import ItemRows, TraceResult
-from lotline.trace.snapshot import KINDS, Ints, Snapshot, gather
+from lotline.trace.snapshot import KINDS, FirstStretches, Ints, Snapshot, gather
 
 START = -(2**62)  # the beginning of time (traverse.EVER)
 NO_STEP = -1  # the path of the root: no events
@@ -117,7 +117,8 @@ class _Sweep:
         self.reached_one: list[int] = []
         self.reached: dict[int, tuple[int, int]] = {}  # newer nodes -> (depth, step) of their first arrival
         self.whole: set[int] = set()  # newer nodes walked for all time
-        # nodes walked for stretches of time: a snapshot node's first stretch is in its scratch arrays
+        # nodes walked for stretches of time: a snapshot node's first stretch in `first`, the others here
+        self.first = FirstStretches(snap, self.gen)
         self.covered: dict[int, list[tuple[int, int]]] = {}
         self.parties: dict[tuple[str, str], set[str]] = {}
         self.shipped: list[Ints] = []  # shipments (pks) found in bulk: their parties are read at the end
@@ -138,11 +139,9 @@ class _Sweep:
             else:
                 self.whole.add(node)
         elif known and snap.cover_mark[node] != gen:
-            snap.cover_mark[node] = gen
-            snap.cover_start[node] = start
-            snap.cover_end[node] = end
+            self.first.add(node, start, end)
         else:
-            if known and snap.cover_start[node] <= start and end <= snap.cover_end[node]:
+            if known and self.first.covers(node, start, end):  # (known: it has its first stretch)
                 return
             spans = self.covered.setdefault(node, [])
             for a, b in spans:
@@ -209,9 +208,7 @@ class _Sweep:
         bulk = np.flatnonzero(fresh)[first]
         if len(bulk):
             n = nodes[bulk]
-            snap.cover_mark[n] = gen
-            snap.cover_start[n] = starts[bulk]
-            snap.cover_end[n] = ends[bulk]
+            self.first.add_many(n, starts[bulk], ends[bulk])
             base = self.steps.extend(parents[bulk], opened[bulk], np.full(len(bulk), -1, dtype=np.int64))
             self._queue(n, starts[bulk], ends[bulk], base + np.arange(len(bulk), dtype=np.int64), depth)
         open_[bulk] = False
@@ -316,11 +313,7 @@ class _Sweep:
         if node < snap.nodes:
             if snap.whole_mark[node] == gen:
                 return
-            if (
-                snap.cover_mark[node] == gen
-                and snap.cover_start[node] <= start
-                and end <= snap.cover_end[node]
-            ):
+            if snap.cover_mark[node] == gen and self.first.covers(node, start, end):
                 return
         elif node in self.whole:
             return
