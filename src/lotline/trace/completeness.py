@@ -308,7 +308,7 @@ class _Check:
         return found
 
     def kind(self, node: int) -> str:
-        return self.g.kind(node, self.as_of.parents)
+        return self.g.kind(node, self.as_of.last)
 
     def name(self, node: int) -> str:
         return f"{_WHAT[self.kind(node)]} {self.g.display(node)}"

@@ -67,7 +67,9 @@ class Graph:
         self.key_kinds = bytearray()  # by node: its kind from the key alone (a code in KINDS; see kind_of)
         self._known: dict[str, tuple[int, str | None]] = {}  # key -> (node, first form), during `add_all`
         self._new: list[tuple[str, str | None]] = []  # nodes made in this batch: (key, raw), see `_flush`
-        self.is_parent: set[int] = set()
+        # by node: the pk of the first event in which it held something (a container from then on), 0 if none;
+        # as long as the nodes that ever held something, not all of them (4 bytes a node: a set cost 76)
+        self.parent_since = array("i")
         self.events = EventTable(self.keys, self.raws)
         self.added = self.events.pks  # pks in the order they were indexed (declarations aside): a journal
         self.declared: set[str] = set()  # eventIDs declared in error
@@ -175,7 +177,11 @@ class Graph:
         aggregation = at >= 0 and event_type in ("AggregationEvent", "AssociationEvent")
         if aggregation:
             p = nodes[at]
-            self.is_parent.add(p)
+            since = self.parent_since
+            if p >= len(since):
+                since.frombytes(bytes(4 * (p + 1 - len(since))))
+            if not 0 < since[p] <= pk:
+                since[p] = pk
             self.aggregations.add(p, pk)
             for n in nodes_in(roles, nodes, CHILD_ROLES):
                 self.parents_of.add_once(n, p)
@@ -345,14 +351,16 @@ class Graph:
         sensor): recall reports list it apart from the product."""
         return self.attached([span.opened for span in self.containers_of(node)])
 
-    def kind(self, node: int, parents: Collection[int] | None = None) -> str:
-        """container, serial, lot or other: a container if it is among `parents` (by default the nodes that
-        held something by now), else `kind_of` its key, worked out when it was indexed (no text read)."""
-        return (
-            "container"
-            if node in (self.is_parent if parents is None else parents)
-            else KINDS[self.key_kinds[node]]
-        )
+    def is_parent(self, node: int, last: int | None = None) -> bool:
+        """Whether `node` held something by now (by event `last`, for a reader of the index as of then)."""
+        since = self.parent_since
+        first = since[node] if node < len(since) else 0
+        return first > 0 and (last is None or first <= last)
+
+    def kind(self, node: int, last: int | None = None) -> str:
+        """container, serial, lot or other: a container if it held something by now (by event `last`), else
+        `kind_of` its key, worked out when it was indexed (no text read)."""
+        return "container" if self.is_parent(node, last) else KINDS[self.key_kinds[node]]
 
     def display(self, node: int) -> str:
         """The identifier in the form it was first captured in."""

@@ -45,17 +45,17 @@ _NAP = 0.0005
 
 @dataclass(frozen=True, slots=True)
 class AsOf:
-    """The index as it was after one refresh: its newest event, the eventIDs declared in error by then,
-    the identifiers that had held something by then (containers), and the events indexed (pks, in order).
+    """The index as it was after one refresh: its newest event, the eventIDs declared in error by then, and
+    the events indexed (pks, in order).
 
     The graph only grows: what a refresh adds later is an event with a larger pk, facts (list entries,
-    set members, new keys) naming such events, declarations, and new parents. A reader that ignores events
-    after `last`, uses these frozen declarations and parents instead of the live ones, and replays spans
-    with its own `live` (`Graph.replay`) sees the index exactly as of `last`."""
+    set members, new keys) naming such events, declarations, and new parents (each with the event that made
+    it one). A reader that ignores events after `last`, uses these frozen declarations instead of the live
+    ones, asks which identifiers held something by `last` (`Graph.kind(node, last)`), and replays spans with
+    its own `live` (`Graph.replay`) sees the index exactly as of `last`."""
 
     last: int
     declared: frozenset[str]
-    parents: frozenset[int]
     pks: tuple[int, ...]
 
 
@@ -120,7 +120,7 @@ class TraceIndex:
         with self._lock:
             graph = self.graph
             pks = list(graph.events)
-            as_of = (graph.last_pk, frozenset(graph.declared), frozenset(graph.is_parent))
+            as_of = (graph.last_pk, frozenset(graph.declared))
         return AsOf(*as_of, tuple(sorted(pks)))
 
     def _read(self, after: int) -> list[Light]:

@@ -83,8 +83,8 @@ def _resident(size: int, dtype: type[np.generic]) -> npt.NDArray[Any]:
 @dataclass(frozen=True, slots=True)
 class View:
     """What `Snapshot.take` reads of a graph, fixed at one moment: the newest event and how much of the
-    journal, how many nodes and transformation groups, the declarations and containers. Taking it copies two
-    sets (tens of ms at a million events, under the index's lock); a take from it then reads exactly the graph
+    journal, how many nodes and transformation groups, the declarations (containers: those that held
+    something by `last`). Taking it copies a set (under the index's lock); a take from it then reads exactly the graph
     as of that moment, on another thread, while the graph goes on growing: `Graph.add` only appends (events
     with larger pks, list entries naming them, new keys, nodes and groups) and never rewrites what was
     there."""
@@ -93,7 +93,6 @@ class View:
     journal: int
     nodes: int
     declared: frozenset[str]
-    parents: frozenset[int]
     groups: int
 
     @classmethod
@@ -103,7 +102,6 @@ class View:
             journal=len(graph.added),
             nodes=len(graph.keys),
             declared=frozenset(graph.declared),
-            parents=frozenset(graph.is_parent),
             groups=len(graph.group_facts),
         )
 
@@ -202,8 +200,9 @@ class Snapshot:
                     live[pk] = False
         # (a copy of the bytes first: while numpy viewed the graph's column, it could not grow on another thread)
         kind = np.frombuffer(graph.key_kinds[:nodes], dtype=np.int8).copy()
-        parents = np.fromiter(view.parents, dtype=np.int64, count=len(view.parents))
-        kind[parents[parents < nodes]] = _KIND_CODE["container"]
+        since = np.frombuffer(graph.parent_since[:nodes], dtype=np.int32)  # (a copy, as above)
+        parents = np.flatnonzero((since > 0) & (since <= view.last))
+        kind[parents] = _KIND_CODE["container"]
         displayed: list[str] = []
         for start in range(0, nodes, _COPY):
             if pause is not None:
