@@ -1,7 +1,8 @@
 """A multimap from 64-bit hashes to row numbers in flat arrays: the compact way to find a row by its text.
 
-A Python dict from strings to ints costs about 100 bytes an entry plus the strings; this costs 16 (a sorted
-pair of int64 columns) and keeps no text. Hashes can collide, so a lookup returns every row with the hash
+A Python dict from strings to ints costs about 100 bytes an entry plus the strings; this costs 12 (sorted
+columns of int64 hashes and int32 rows: rows stay below 2**31, as node numbers and pks do in the index) and
+keeps no text. Hashes can collide, so a lookup returns every row with the hash
 and the caller compares the text it keeps elsewhere (`EventTable.find` compares eventIDs).
 
 New entries go to a small dict first and are merged into the sorted columns in batches (a merge is one
@@ -35,7 +36,7 @@ class HashIndex:
 
     def __init__(self) -> None:
         # (hashes, rows): never changed once made (a merge makes new ones), so numpy may view them safely
-        self._columns: tuple[array[int], array[int]] = (array("q"), array("q"))
+        self._columns: tuple[array[int], array[int]] = (array("q"), array("i"))
         self._recent: Multimap[int, int] = Multimap()
         self._size = 0
 
@@ -66,7 +67,7 @@ class HashIndex:
     def rows_many(self, hashed: npt.NDArray[np.int64]) -> list[list[int]]:
         """`rows` for many hashes at once (one sorted search for all of them)."""
         recent = self._recent.copy()  # (see rows: the batch before the columns)
-        hashes, rows = (np.frombuffer(column, dtype=np.int64) for column in self._columns)
+        hashes, rows = self._arrays()
         los = np.searchsorted(hashes, hashed, side="left")
         his = np.searchsorted(hashes, hashed, side="right")
         single = rows[np.minimum(los, len(rows) - 1)].tolist() if len(rows) else [0] * len(hashed)
@@ -94,10 +95,16 @@ class HashIndex:
         if more is not None:
             batch = np.concatenate([batch, more])
         batch = batch[np.lexsort((batch[:, 1], batch[:, 0]))]
-        hashes, rows = (np.frombuffer(column, dtype=np.int64) for column in self._columns)
+        if len(batch) and int(batch[:, 1].max()) >= 2**31:
+            raise OverflowError("rows of a HashIndex stay below 2**31")
+        hashes, rows = self._arrays()
         at = np.searchsorted(hashes, batch[:, 0], side="right")  # after equal hashes: older rows first
         self._columns = (
             array("q", np.insert(hashes, at, batch[:, 0]).tobytes()),
-            array("q", np.insert(rows, at, batch[:, 1]).tobytes()),
+            array("i", np.insert(rows, at, batch[:, 1].astype(np.int32)).tobytes()),
         )
         self._recent = Multimap()
+
+    def _arrays(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+        hashes, rows = self._columns
+        return np.frombuffer(hashes, dtype=np.int64), np.frombuffer(rows, dtype=np.int32)
