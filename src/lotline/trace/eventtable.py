@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from lotline.trace.facts import Light, nodes_in
 from lotline.trace.hashindex import HashIndex, text_hash
-from lotline.trace.nodes import PrefixedTexts, TextColumn
+from lotline.trace.nodes import PrefixedTexts
 
 _HASHED = "ni:///sha-256;"  # the CBV 2.0 event hash that lotline assigns: 32 bytes of digest
 _HASHED_END = "?ver=CBV2.0"
@@ -76,7 +76,7 @@ class EventTable(Mapping[int, Light]):
         # numbers named once). The codes of the most recent ones are remembered for sharing.
         self._ref_kind = array("H")
         self._ref_type = array("H")
-        self._ref_text = TextColumn()  # by code: value at 2 * code, form captured at 2 * code + 1
+        self._ref_text = PrefixedTexts()  # by code: value at 2 * code, form captured at 2 * code + 1
         self._ref_of: dict[Ref, int] = {}
         # the events read most recently, built once: a recall asks about the same few thousand events many
         # times (liveness, time, identifiers), and some name thousands of identifiers
