@@ -8,6 +8,7 @@ import pytest
 from lotline.trace.eventtable import EventTable
 from lotline.trace.facts import Light
 from lotline.trace.graph import Graph
+from lotline.trace.nodes import PrefixedTexts, RawColumn
 
 HASHED = "ni:///sha-256;" + "0123456789abcdef" * 4 + "?ver=CBV2.0"
 LOT = "https://id.gs1.org/01/09521234543213/10/L1"
@@ -72,7 +73,10 @@ def test_events_are_found_by_event_id_in_any_form() -> None:
 
 
 def test_a_large_table_finds_every_event_after_its_batches_are_merged() -> None:
-    table = EventTable([LOT], [None])
+    keys, raws = PrefixedTexts(), RawColumn()
+    keys.append(LOT)
+    raws.append(None)
+    table = EventTable(keys, raws)
     count = 150_000  # more than one merge of the eventID index
     for pk in range(1, count + 1):
         event_id = f"ni:///sha-256;{pk:064x}?ver=CBV2.0" if pk % 3 else f"urn:uuid:{pk}"

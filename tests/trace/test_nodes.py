@@ -28,7 +28,7 @@ def test_first_forms_are_none_where_the_key_itself_was_captured() -> None:
     raws = RawColumn()
     raws.append(None)
     raws.extend(["urn:a", None, "urn:b"])
-    assert [raws[i] for i in range(4)] == [None, "urn:a", None, "urn:b"] == raws[:]
+    assert [raws[i] for i in range(4)] == [None, "urn:a", None, "urn:b"] == raws[:] == raws.pick(range(4))
 
 
 def test_every_key_finds_its_node_and_no_other() -> None:
@@ -110,6 +110,7 @@ def test_identifiers_keep_their_shared_prefix_once_and_read_back_whole() -> None
     ]
     column.extend(texts)
     assert column[:] == texts == column.many(range(len(texts))) == column.span(0, len(texts))
+    assert column.pick([7, 0, 7]) == [texts[7], texts[0], texts[7]] and column.pick([]) == []
     _, lengths = column.gather([0, 7, 5])
     assert lengths.tolist() == [len(texts[i].encode()) for i in (0, 7, 5)]
     assert all(column.matches(i, text.encode()) for i, text in enumerate(texts))

@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from lotline.trace.facts import Light, nodes_in
 from lotline.trace.hashindex import HashIndex, text_hash
-from lotline.trace.nodes import PrefixedTexts
+from lotline.trace.nodes import PrefixedTexts, RawColumn
 
 _HASHED = "ni:///sha-256;"  # the CBV 2.0 event hash that lotline assigns: 32 bytes of digest
 _HASHED_END = "?ver=CBV2.0"
@@ -45,7 +45,7 @@ T = TypeVar("T")
 class EventTable(Mapping[int, Light]):
     """pk -> `Light`, for the events indexed (error declarations are not rows: see `Graph.add`)."""
 
-    def __init__(self, keys: Sequence[str], raws: Sequence[str | None]) -> None:
+    def __init__(self, keys: PrefixedTexts, raws: RawColumn) -> None:
         self._keys, self._raws = keys, raws  # the graph's, by node
         self._row = array("i")  # by pk: its row, -1 if none
         self.pks = array("q")  # by row: the pk (the order events were indexed in: `Graph.added`)
@@ -276,10 +276,11 @@ class EventTable(Mapping[int, Light]):
         forms = self._form[a:b]
         raws: tuple[str | None, ...] | None = None
         if any(forms):
-            firsts, own = self._raws, self._own_form
+            own = self._own_form
+            firsts = self._raws.pick(nodes)
             raws = tuple(
-                None if f == _KEY else firsts[n] if f == _FIRST else own(a + i)
-                for i, (n, f) in enumerate(zip(nodes, forms, strict=True))
+                None if f == _KEY else first if f == _FIRST else own(a + i)
+                for i, (first, f) in enumerate(zip(firsts, forms, strict=True))
             )
         words = self._words
         tid = self._tid[row]
@@ -295,7 +296,7 @@ class EventTable(Mapping[int, Light]):
             None if tid < 0 else self._tids[tid],
             False,
             self._role[a:b].decode("ascii"),
-            tuple([keys[n] for n in nodes]),
+            tuple(keys.pick(nodes)),
             raws,
             self._refs_of(row),
             tuple(nodes),

@@ -134,7 +134,7 @@ def _moved_lines(recall: Recall, ev: Ev, suspects: set[int]) -> list[CteLine]:
     """The affected lots and serials an event moved, loose or in containers; a suspect container whose
     contents are not recorded stands for itself."""
     carried = [c for c in recall.carried(ev) if c[0] in recall.affected]
-    products = [c for c in carried if recall.g.kind(c[0]) != "container" and not recall.is_device(c[0])]
+    products = [c for c in carried if recall.kind(c[0]) != "container" and not recall.is_device(c[0])]
     lines = {
         CteLine(
             recall.shown(node),

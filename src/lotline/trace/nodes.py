@@ -117,6 +117,12 @@ class TextColumn(Sequence[str]):
             texts = self[start:stop]
         return texts
 
+    def pick(self, rows: Iterable[int]) -> list[str]:
+        """The texts of these rows, one by one (no view of the columns: safe on a thread without the index's
+        lock, unlike `gather`; faster than indexing each, for the few dozen of an event)."""
+        data, ends = self._data, self._ends
+        return [data[ends[i] : ends[i + 1]].decode() for i in rows]
+
     def _texts(self, rows: Iterable[int]) -> Iterator[str]:
         data, ends = self._data, self._ends
         for i in rows:
@@ -207,6 +213,11 @@ class PrefixedTexts(Sequence[str]):
         lengths = lengths + np.frombuffer(self._prefix_lengths, dtype=np.int64)[codes]
         return self._joined(codes.tolist(), suffixes), lengths
 
+    def pick(self, rows: Sequence[int]) -> list[str]:
+        """`TextColumn.pick`."""
+        codes = self._codes
+        return self._joined([codes[i] for i in rows], self._suffixes.pick(rows))
+
     def span(self, start: int, stop: int) -> list[str]:
         """`TextColumn.span` (safe without the index's lock: copies of the columns)."""
         suffixes = self._suffixes.span(start, stop)
@@ -238,6 +249,10 @@ class RawColumn(Sequence[str | None]):
 
     def __len__(self) -> int:
         return len(self._texts)
+
+    def pick(self, nodes: Sequence[int]) -> list[str | None]:
+        """The first forms of these nodes (`TextColumn.pick`)."""
+        return [raw or None for raw in self._texts.pick(nodes)]
 
     def shown_span(self, start: int, stop: int, keys: PrefixedTexts) -> list[str]:
         """`shown` of the nodes start .. stop - 1 (`TextColumn.span`: safe without the index's lock)."""

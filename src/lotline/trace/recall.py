@@ -125,6 +125,8 @@ class Recall:
         # node -> its key and its identifier as displayed: read in batches (`texts`), asked for one at a time
         self._keys: dict[int, str] = {}
         self._shown: dict[int, str] = {}
+        self._kinds: dict[int, str] = {}
+        self._devices: dict[int, bool] = {}
         self._alive: dict[int, bool] = {}  # pk -> not declared in error: asked of each event many times
 
     # --- identifiers ----------------------------------------------------------------------------------------
@@ -331,10 +333,20 @@ class Recall:
 
     # --- the report ---------------------------------------------------------------------------------------
 
+    def kind(self, node: int) -> str:
+        """`Graph.kind`, worked out once per item (each is asked several times: items, quantities, lines)."""
+        kind = self._kinds.get(node)
+        if kind is None:
+            kind = self._kinds[node] = self.g.kind(node)
+        return kind
+
     def is_device(self, node: int) -> bool:
         """A data logger or sensor attached to a container (`Graph.is_device`): not a product, so it is listed
         apart and left out of the quantities and the FSMA 204 lines."""
-        return self.g.kind(node) == "other" and self.g.is_device(node)
+        device = self._devices.get(node)
+        if device is None:
+            device = self._devices[node] = self.kind(node) == "other" and self.g.is_device(node)
+        return device
 
     def _reach(self, node: int, root: str, depth: int, path: list[str]) -> None:
         info = self.affected.setdefault(node, {"depth": depth, "path": path, "suspects": set()})
@@ -460,10 +472,10 @@ class Recall:
         }
         evs, shown = self.evs, self.shown
         for node, info in sorted(self.affected.items(), key=lambda kv: (kv[1]["depth"], shown(kv[0]))):
-            kind = self.g.kind(node)
+            kind = self.kind(node)
             if kind == "container":
                 group = "containers"
-            elif kind == "other" and self.g.is_device(node):
+            elif self.is_device(node):
                 group = "devices"
             else:
                 key = self.key(node)
@@ -513,7 +525,7 @@ class Recall:
         """Product (GTIN) quantities by state, location or party, disposition and unit; containers left out."""
         rows, items = dict[tuple[Any, ...], list[Any]](), dict[tuple[Any, ...], set[str]]()
         for node in self.affected:
-            if self.g.kind(node) == "container" or self.is_device(node):
+            if self.kind(node) == "container" or self.is_device(node):
                 continue
             product = gtin_of(self.key(node)) or self.shown(node)
             for place, b in self._placements(node).items():
@@ -562,7 +574,7 @@ class Recall:
             "items": [
                 {
                     "id": self.shown(n),
-                    "kind": self.g.kind(n),
+                    "kind": self.kind(n),
                     "quantity": q,
                     "uom": uom,
                     "container": self.shown(c) if c is not None else None,
