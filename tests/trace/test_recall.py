@@ -390,3 +390,14 @@ def test_serials_of_one_run_packed_together_are_each_placed_by_their_own_history
     delivered = [place("delivered", 1, "EA", party=CUSTOMER_A, container=pallet)]
     assert placed[units[0]] == placed[units[1]] == placed[units[3]] == delivered
     assert placed[units[2]] == [place("on_hand", 1, "EA", location=SITE_1)]
+
+
+def test_without_the_spreadsheet_the_report_is_the_same_and_has_no_fsma_lines(engine: sa.Engine) -> None:
+    index, _ = load(engine)
+    full = recall_impact(index, [RAW])
+    light = recall_impact(index, [RAW], spreadsheet=False)
+    assert full.ctes and full.tlc_sources  # (the FSMA 204 lines: only for the CSV and XLSX)
+    assert light.ctes == [] and light.tlc_sources == {}
+    doc, light_doc = full.as_json(), light.as_json()
+    doc.pop("generated_at"), light_doc.pop("generated_at")
+    assert light_doc == doc

@@ -146,7 +146,7 @@ def _recall(
     """(found, the report, or as JSON if `as_json`). As for a trace (`lotline.api.trace._trace_json`), the
     report's tens of thousands of objects are made, encoded and freed with the collector held off."""
     with collections_held():
-        report = recall_impact(index, ids, own_parties=own)
+        report = recall_impact(index, ids, own_parties=own, spreadsheet=not as_json)
         if not as_json or not report.found:
             return report.found, report
         body = orjson.dumps(report.as_json())

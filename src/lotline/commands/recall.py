@@ -61,7 +61,7 @@ def recall(
         raise typer.Exit(2)
     engine = open_db(db)
     try:
-        report = recall_impact(TraceIndex(engine), ids)
+        report = recall_impact(TraceIndex(engine), ids, spreadsheet=output_format is not RecallFormat.json)
     except IdentifierError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

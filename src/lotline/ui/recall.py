@@ -64,8 +64,8 @@ def customers(report: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _recall(request: Request, ids: list[str]) -> RecallReport:
-    return recall_impact(index_of(request.app), ids)
+def _recall(request: Request, ids: list[str], spreadsheet: bool = False) -> RecallReport:
+    return recall_impact(index_of(request.app), ids, spreadsheet=spreadsheet)
 
 
 @router.get("/recall")
@@ -101,7 +101,7 @@ async def recall_download(request: Request, ids: str, format: Literal["csv", "xl
     need(request, "trace")
     suspects = suspects_of(ids)[:MAX_IDS]
     try:
-        report = await run_in_threadpool(_recall, request, suspects)
+        report = await run_in_threadpool(_recall, request, suspects, True)
     except IdentifierError as exc:
         return Response(f"Not an identifier lotline can read: {exc}", status_code=400)
     if not report.found:
