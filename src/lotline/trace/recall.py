@@ -395,7 +395,7 @@ class Recall:
                 continue
             fwd, bwd = self.index.forward(root), traverse.backward(g, root, snap=self.index.snapshot())
             found[node] = root
-            suspects.append({"id": root, "found": True, "kind": self.g.kind(node), "reached": len(fwd.items)})
+            suspects.append({"id": root, "found": True, "kind": self.kind(node), "reached": len(fwd.items)})
             used.update(fwd.events, bwd.events)
             self._reach(node, root, 0, [])
             if fwd.rows is not None:  # the trace's own node numbers, and their identifiers decoded already
