@@ -73,7 +73,8 @@ def test_events_are_found_by_event_id_in_any_form() -> None:
 
 
 def test_a_large_table_finds_every_event_after_its_batches_are_merged() -> None:
-    keys, raws = PrefixedTexts(), RawColumn()
+    keys = PrefixedTexts()
+    raws = RawColumn(keys)
     keys.append(LOT)
     raws.append(None)
     table = EventTable(keys, raws)

@@ -25,10 +25,40 @@ def test_texts_read_back_one_by_one_and_in_slices(column_type: type[TextColumn |
 
 
 def test_first_forms_are_none_where_the_key_itself_was_captured() -> None:
-    raws = RawColumn()
+    keys = PrefixedTexts()
+    raws = RawColumn(keys)
+    keys.extend(["k0", "k1", "k2", "k3"])
     raws.append(None)
     raws.extend(["urn:a", None, "urn:b"])
     assert [raws[i] for i in range(4)] == [None, "urn:a", None, "urn:b"] == raws[:] == raws.pick(range(4))
+
+
+def test_first_forms_read_back_whether_they_share_the_keys_last_part_or_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(RawColumn, "PREFIXES", 4)  # two prefixes, then forms are kept whole
+    keys = PrefixedTexts()
+    raws = RawColumn(keys)
+    dl = "https://id.gs1.org/01/14012345100041/21/"
+    forms = [
+        "urn:epc:id:sgtin:4012345.110004.883634",  # the key's last part: a prefix code
+        "urn:epc:id:sgtin:4012345.110004.883635",  # the same prefix
+        None,
+        "urn:epc:id:sgtin:4012345.110004.other",  # not the key's last part: whole
+        "urn:epc:class:lgtin:4012345.110004.L1",  # a second prefix
+        "urn:epc:id:sscc:4012345.0000000001",  # the table is full: whole
+        "urn:epc:id:sgtin:4012345.110004.883639",  # a known prefix still gets its code
+    ]
+    last = ["883634", "883635", "883636", "883637", "L1", "0000000001", "883639"]
+    keys.extend([dl + part for part in last])
+    raws.extend(forms[:3])
+    for form in forms[3:]:
+        raws.append(form)
+    assert raws[:] == forms == raws.pick(range(7)) == [raws[i] for i in range(7)]
+    shown = [form or dl + part for form, part in zip(forms, last, strict=True)]
+    assert raws.shown(list(range(7)), keys) == shown == raws.shown_span(0, 7, keys)
+    assert raws.shown([6, 3, 2], keys) == [shown[6], shown[3], shown[2]]
+    assert raws.nbytes() < 7 * 2 + len(forms[3]) + len(forms[5]) + 64  # two texts held: the forms kept whole
 
 
 def test_every_key_finds_its_node_and_no_other() -> None:
@@ -61,12 +91,13 @@ def test_keys_whose_hashes_collide_keep_their_own_nodes() -> None:
 
 
 def test_many_texts_and_displays_come_back_in_the_order_asked() -> None:
-    keys, raws = PrefixedTexts(), RawColumn()
+    keys = PrefixedTexts()
+    raws = RawColumn(keys)
     keys.extend(["k0", "k1", "k2", "kö"])
     raws.extend([None, "urn:1", None, "urn:ö"])
     assert keys.many([3, 0, 3]) == ["kö", "k0", "kö"] and keys.many([]) == []
     assert raws.shown([0, 1, 2, 3, 1], keys) == ["k0", "urn:1", "k2", "urn:ö", "urn:1"]
-    as_keys = RawColumn()
+    as_keys = RawColumn(keys)
     as_keys.extend([None, None])  # every identifier captured as its key
     assert as_keys.shown([1, 0], keys) == ["k1", "k0"] and raws.shown([], keys) == []
     empties = PrefixedTexts()

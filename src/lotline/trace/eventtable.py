@@ -222,6 +222,21 @@ class EventTable(Mapping[int, Light]):
         pks = np.frombuffer(self.pks, dtype=np.int64, count=rows).copy()
         return pks, np.frombuffer(self._time, dtype=np.int64, count=rows).copy()
 
+    def occurrences(
+        self, start: int, stop: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.uint8], npt.NDArray[np.int64]] | None:
+        """The identifiers of rows start .. stop - 1 as arrays, one entry per occurrence: (row, node, role
+        letter, pk), or None if they name none. Read from copies of the columns: safe without the lock."""
+        bounds = np.frombuffer(self._start[start : stop + 1], dtype=self._start.typecode).astype(np.int64)
+        a, b = int(bounds[0]), int(bounds[-1])
+        if a == b:
+            return None
+        row = np.repeat(np.arange(start, stop, dtype=np.int64), np.diff(bounds))
+        node = np.frombuffer(self._node[a:b], dtype=np.int32).astype(np.int64)
+        role = np.frombuffer(bytes(self._role[a:b]), dtype=np.uint8)
+        pks = np.frombuffer(self.pks[start:stop], dtype=self.pks.typecode).astype(np.int64)[row - start]
+        return row, node, role, pks
+
     def event_ids(self, pks: Iterable[int]) -> dict[int, str]:
         """pk -> eventID of these events, all at once: the digests gathered and spelled in hex in one go (the
         caller holds the index's lock, as for any read of the table)."""

@@ -30,6 +30,7 @@ from lotline.trace.nodelists import NodeLists
 from lotline.trace.nodes import NodeIds, PrefixedTexts, RawColumn
 
 FOREVER = 2**62
+_PAIRS_ROWS = 262_144  # event rows read at a time by `GroupFacts.pairs`
 KINDS = ("container", "serial", "lot", "other")
 _KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
 
@@ -62,7 +63,7 @@ class Nested:
 class Graph:
     def __init__(self) -> None:
         self.keys = PrefixedTexts()  # by node: its identity key
-        self.raws = RawColumn()  # by node: the form first captured, where not the key
+        self.raws = RawColumn(self.keys)  # by node: the form first captured, where not the key
         self.ids = NodeIds(self.keys)
         self.key_kinds = bytearray()  # by node: its kind from the key alone (a code in KINDS; see kind_of)
         self._known: dict[str, tuple[int, str | None]] = {}  # key -> (node, first form), during `add_all`
@@ -77,8 +78,7 @@ class Graph:
         # -1 for none: an event without a transformationID is a group of its own, kept in no dict), and by
         # code the group's inputs and outputs (`GroupFacts`)
         self.groups: dict[str, int] = {}
-        self._group_by_row = array("i")
-        self.group_facts = GroupFacts()
+        self.group_facts = GroupFacts(self.events)
         # node -> transformation groups (codes), and child -> parents: kept free of repeats, in the order they
         # were added (NodeLists: a slot a node)
         self.consumed_by = NodeLists()
@@ -165,14 +165,12 @@ class Graph:
                 if tid:
                     self.groups[tid] = shared
             group = shared
-            facts = self.group_facts
+            self.group_facts.add_event(group, pk)
             for n in nodes_in(roles, nodes, INPUT_ROLES):
-                facts.add_input(group, n, pk)
                 self.consumed_by.add_once(n, group)
             for n in nodes_in(roles, nodes, OUTPUT_ROLES):
-                facts.add_output(group, n, pk)
                 self.produced_by.add_once(n, group)
-        self._group_by_row.append(group)
+        self.group_facts.add_row(group)
         at = roles.find(ROLE_PARENT)
         aggregation = at >= 0 and event_type in ("AggregationEvent", "AssociationEvent")
         if aggregation:
@@ -199,8 +197,7 @@ class Graph:
 
     def group_of(self, pk: int) -> int | None:
         """The code of the transformation group of an indexed TransformationEvent (None for other events)."""
-        row = self.events.row(pk)
-        found = self._group_by_row[row] if 0 <= row < len(self._group_by_row) else -1
+        found = self.group_facts.of_row(self.events.row(pk))
         return None if found < 0 else found
 
     def group(self, code: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -372,55 +369,84 @@ class Graph:
 
 
 class GroupFacts:
-    """The facts of the transformation groups, by group code: (node, event pk) pairs of each group's inputs
-    and outputs, in the order added. Each group is one flat int32 array of node, pk, node, pk... (node
-    numbers and pks stay below 2**31), an output's node stored as `~node` (negative): about 130 bytes a
-    group, where a tuple of two objects of an array each took 430 (120 MB at a million events, 280,000
-    groups)."""
+    """The transformation groups, by group code: the events of each (pks, in the order added: a slot a group
+    in a `NodeLists`, most groups being one event) and the group of each event row (-1: none). A group's
+    inputs and outputs are read from its events' identifiers in the event table, where they are kept anyway:
+    a copy of them as (node, pk) pairs cost about 170 bytes a group (480 MB at ten million events).
 
-    __slots__ = ("_flats",)
+    An event's row is whole before its pk is added to its group (see `Graph._add`)."""
 
-    def __init__(self) -> None:
-        self._flats: list[array[int]] = []
+    __slots__ = ("_by_row", "_count", "_events", "_table")
+
+    def __init__(self, table: EventTable) -> None:
+        self._table = table
+        self._events = NodeLists()
+        self._by_row = array("i")
+        self._count = 0
 
     def new(self) -> int:
-        self._flats.append(array("i"))
-        return len(self._flats) - 1
+        self._count += 1
+        return self._count - 1
 
-    def add_input(self, group: int, node: int, pk: int) -> None:
-        # (the pair made first: out of int32 range raises before anything is added; then one call, so a
-        # reader on another thread sees it whole or not at all)
-        self._flats[group].extend(array("i", (node, pk)))
+    def add_row(self, group: int) -> None:
+        """The group of the event in the next row of the event table (-1: none)."""
+        self._by_row.append(group)
 
-    def add_output(self, group: int, node: int, pk: int) -> None:
-        self._flats[group].extend(array("i", (~node, pk)))
+    def add_event(self, group: int, pk: int) -> None:
+        self._events.add(group, pk)
+
+    def of_row(self, row: int) -> int:
+        """The group of an event row, -1 if none."""
+        by_row = self._by_row
+        return by_row[row] if 0 <= row < len(by_row) else -1
 
     def __len__(self) -> int:
-        return len(self._flats)
+        return self._count
 
     def __getitem__(self, group: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-        """(inputs, outputs) of the group."""
-        return _split(self._flats[group][:])
+        """(inputs, outputs) of the group: (node, pk) pairs in the order its events were added."""
+        inputs: list[tuple[int, int]] = []
+        outputs: list[tuple[int, int]] = []
+        table = self._table
+        for pk in self._events.get(group):
+            inputs += [(n, pk) for n in table.nodes_in(pk, INPUT_ROLES)]
+            outputs += [(n, pk) for n in table.nodes_in(pk, OUTPUT_ROLES)]
+        return inputs, outputs
 
     def __iter__(self) -> Iterator[tuple[list[tuple[int, int]], list[tuple[int, int]]]]:
-        """(inputs, outputs) of each group, one group at a time (safe beside appends: copies)."""
-        flats = self._flats
-        for group in range(len(flats)):
-            yield _split(flats[group][:])
+        """(inputs, outputs) of each group, one group at a time."""
+        for group in range(self._count):
+            yield self[group]
 
-    def flats(self, stop: int) -> list[array[int]]:
-        """The flat arrays of the groups before `stop`, as they are (the snapshot reads them in bulk)."""
-        return self._flats[:stop]
-
-
-def _split(flat: array[int]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    inputs, outputs = [], []
-    for node, pk in zip(flat[::2], flat[1::2], strict=True):
-        if node >= 0:
-            inputs.append((node, pk))
-        else:
-            outputs.append((~node, pk))
-    return inputs, outputs
+    def pairs(
+        self, rows: int, last: int, pause: Callable[[], None] | None = None
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Every input and output of the events in the first `rows` rows of the table up to pk `last`, as
+        arrays of (node, group, pk) rows ordered by group and within a group as added (what a snapshot turns
+        into CSR arrays): read a slice of rows at a time, from copies of the columns (safe on a thread
+        without the index's lock)."""
+        found: tuple[list[npt.NDArray[np.int64]], list[npt.NDArray[np.int64]]] = ([], [])
+        by_row = np.full(rows, -1, dtype=np.int32)  # (-1 for a row whose group is not written yet)
+        written = np.frombuffer(self._by_row[:rows], dtype=np.int32)
+        by_row[: len(written)] = written
+        for start in range(0, rows, _PAIRS_ROWS):
+            if pause is not None:
+                pause()
+            stop = min(start + _PAIRS_ROWS, rows)
+            occurrences = self._table.occurrences(start, stop)
+            if occurrences is None:
+                continue
+            row, node, role, pk = occurrences
+            group = by_row[row].astype(np.int64)
+            grouped = (group >= 0) & (pk <= last)
+            for wanted, into in ((INPUT_ROLES, found[0]), (OUTPUT_ROLES, found[1])):
+                codes = np.frombuffer("".join(wanted).encode("ascii"), dtype=np.uint8)
+                chosen = grouped & np.isin(role, codes)
+                into.append(np.stack([node[chosen], group[chosen], pk[chosen]], axis=1))
+        empty = np.zeros((0, 3), dtype=np.int64)
+        inputs, outputs = (np.concatenate(arrays) if arrays else empty for arrays in found)
+        # by group, then as added (the rows' order within a group: events are added in row order)
+        return inputs[np.argsort(inputs[:, 1], kind="stable")], outputs[np.argsort(outputs[:, 1], kind="stable")]
 
 
 def kind_of(key: str) -> str:

@@ -13,6 +13,7 @@ that sees a node sees its whole text.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
 from typing import Any, overload
@@ -47,6 +48,10 @@ class TextColumn(Sequence[str]):
 
     def __len__(self) -> int:
         return len(self._ends) - 1
+
+    def nbytes(self) -> int:
+        """The bytes its columns hold."""
+        return len(self._data) + self._ends.itemsize * len(self._ends)
 
     def matches(self, i: int, encoded: bytes) -> bool:
         ends = self._ends
@@ -154,7 +159,7 @@ class PrefixedTexts(Sequence[str]):
         self._prefix_of: dict[str, int] = {"": 0}
 
     def _split(self, text: str) -> tuple[int, str]:
-        cut = text.rfind("/") + 1 or max(text.rfind(":"), text.rfind(".")) + 1
+        cut = _cut(text)
         prefix = text[:cut]
         code = self._prefix_of.get(prefix)
         if code is None:
@@ -227,48 +232,147 @@ class PrefixedTexts(Sequence[str]):
         prefixes = self._prefixes
         return [prefixes[code] + suffix for code, suffix in zip(codes, suffixes, strict=True)]
 
+    # the parts, for a column that shares the suffixes (`RawColumn`)
+
+    @property
+    def prefixes(self) -> list[str]:
+        """The prefix of each code."""
+        return self._prefixes
+
+    def suffix(self, i: int) -> str:
+        return self._suffixes[i]
+
+    def suffixes(self, start: int, stop: int) -> list[str]:
+        """The suffixes of rows start .. stop - 1 (`TextColumn.span`)."""
+        return self._suffixes.span(start, stop)
+
+    def suffixes_of(self, rows: Sequence[int]) -> list[str]:
+        """The suffixes of these rows (`TextColumn.pick`)."""
+        return self._suffixes.pick(rows)
+
+    def parts(self, rows: npt.NDArray[np.int64]) -> tuple[list[int], list[str]]:
+        """The codes and suffixes of these rows (`TextColumn.gather`; the caller holds the index's lock)."""
+        codes = np.frombuffer(self._codes, dtype=np.int32)[rows].tolist()
+        return codes, self._suffixes.gather(rows)[0]
+
+    def parts_span(self, start: int, stop: int) -> tuple[list[int], list[str]]:
+        """The codes and suffixes of rows start .. stop - 1 (copies: safe without the index's lock)."""
+        suffixes = self._suffixes.span(start, stop)
+        return self._codes[start : start + len(suffixes)].tolist(), suffixes
+
+
+def _cut(text: str) -> int:
+    """Where a text's suffix starts: after its last `/`, else after its last `:` or `.` (0: none)."""
+    return text.rfind("/") + 1 or max(text.rfind(":"), text.rfind(".")) + 1
+
 
 class RawColumn(Sequence[str | None]):
     """By node: the form an identifier was first captured in, where it differs from its key (else None).
 
-    Every node has a text here, empty for None: a trace's thousands of identifiers are read in one gather
-    from this column, and only those captured as their key from the keys (simpler than an index into a
-    column of the first forms alone, and no larger where most identifiers have a first form: 8 bytes a node
-    for the end offset, against 4 for the index and 8 for each first form's offset; measured just as fast)."""
+    Most such forms are the same identifier in the other scheme, ending in the same last part as the key:
+    `urn:epc:id:sgtin:4012345.110004.883634` for the key `https://id.gs1.org/01/14012345100041/21/883634`.
+    Those are kept as a 2-byte code of their prefix (the text before that last part, split as in
+    `PrefixedTexts`, in a table of at most `PREFIXES`), the last part read from the key's own column: 2
+    bytes a node, where a packed text of its own cost 20 (570 MB at ten million events). The rest (another
+    last part, a full table) are kept whole in a column of their own, found by node number.
 
-    __slots__ = ("_texts",)
+    Needs the node's key before its first form: the graph adds a batch's keys, then their first forms. The
+    code of a node is written last (after its own text, if any): a reader that sees it sees the form."""
 
-    def __init__(self) -> None:
-        self._texts = PrefixedTexts()  # "" for None: an identifier captured is never empty
+    __slots__ = ("_code", "_keys", "_own", "_own_nodes", "_prefix_of", "_prefixes")
+
+    PREFIXES = 1 << 16
+    _NONE, _WHOLE = 0, 1  # codes: captured as its key; kept whole (in `_own`); else a prefix's code
+
+    def __init__(self, keys: PrefixedTexts) -> None:
+        self._keys = keys
+        self._code = array("H")
+        self._prefixes: list[str] = ["", ""]  # (codes 0 and 1 name no prefix)
+        self._prefix_of: dict[str, int] = {}
+        self._own_nodes = array("q")  # ascending: the nodes kept whole
+        self._own = TextColumn()
 
     def append(self, raw: str | None) -> None:
-        self._texts.append(raw or "")
+        self.extend([raw])
 
     def extend(self, raws: list[str | None]) -> None:
-        self._texts.extend([raw or "" for raw in raws])
+        first = len(self._code)
+        known = min(len(raws), max(0, len(self._keys) - first))
+        suffixes = self._keys.suffixes(first, first + known) if any(raws) else []
+        codes = array("H")
+        for i, raw in enumerate(raws):
+            code = self._NONE
+            if raw:
+                code = self._code_of(raw, suffixes[i] if i < known else None)
+                if code == self._WHOLE:
+                    self._own.append(raw)
+                    self._own_nodes.append(first + i)
+            codes.append(code)
+        self._code.extend(codes)  # (last: see the class's note)
+
+    def _code_of(self, raw: str, key_suffix: str | None) -> int:
+        cut = _cut(raw)
+        if key_suffix is None or raw[cut:] != key_suffix:
+            return self._WHOLE
+        prefix = raw[:cut]
+        code = self._prefix_of.get(prefix)
+        if code is None:
+            if len(self._prefixes) >= self.PREFIXES:
+                return self._WHOLE
+            code = len(self._prefixes)
+            self._prefixes.append(prefix)
+            self._prefix_of[prefix] = code
+        return code
 
     def __len__(self) -> int:
-        return len(self._texts)
+        return len(self._code)
+
+    def nbytes(self) -> int:
+        """The bytes its columns hold (the prefix table aside)."""
+        own = self._own_nodes
+        return self._code.itemsize * len(self._code) + own.itemsize * len(own) + self._own.nbytes()
+
+    def _whole(self, node: int) -> str:
+        return self._own[bisect_left(self._own_nodes, node)]
 
     def pick(self, nodes: Sequence[int]) -> list[str | None]:
-        """The first forms of these nodes (`TextColumn.pick`)."""
-        return [raw or None for raw in self._texts.pick(nodes)]
+        """The first forms of these nodes (no view of the columns: safe without the index's lock)."""
+        code = self._code
+        codes = [code[n] for n in nodes]
+        if not any(codes):
+            return [None] * len(codes)
+        suffixes = self._keys.suffixes_of(nodes)
+        return [self._form(n, c, s) for n, c, s in zip(nodes, codes, suffixes, strict=True)]
+
+    def _form(self, node: int, code: int, key_suffix: str) -> str | None:
+        if code >= 2:
+            return self._prefixes[code] + key_suffix
+        return None if code == self._NONE else self._whole(node)
 
     def shown_span(self, start: int, stop: int, keys: PrefixedTexts) -> list[str]:
-        """`shown` of the nodes start .. stop - 1 (`TextColumn.span`: safe without the index's lock)."""
-        return [
-            raw or key for raw, key in zip(self._texts.span(start, stop), keys.span(start, stop), strict=True)
-        ]
+        """`shown` of the nodes start .. stop - 1 (copies of the columns: safe without the index's lock)."""
+        codes = self._code[start:stop]
+        key_codes, suffixes = keys.parts_span(start, stop)
+        return self._shown(range(start, stop), codes, key_codes, suffixes, keys)
 
     def shown(self, nodes: list[int] | npt.NDArray[np.int64], keys: PrefixedTexts) -> list[str]:
         """For each node, its first captured form, else its key (`Graph.display`), all at once."""
         rows = np.asarray(nodes, dtype=np.int64)
-        shown, lengths = self._texts.gather(rows)
-        plain = np.flatnonzero(lengths == 0)
-        if len(plain):
-            for i, key in zip(plain.tolist(), keys.many(rows[plain]), strict=True):
-                shown[i] = key
-        return shown
+        if not len(rows):
+            return []
+        codes = np.frombuffer(self._code, dtype=np.uint16)[rows].tolist()
+        key_codes, suffixes = keys.parts(rows)
+        return self._shown(rows.tolist(), codes, key_codes, suffixes, keys)
+
+    def _shown(
+        self, nodes: Iterable[int], codes: Iterable[int], key_codes: Iterable[int], suffixes: list[str],
+        keys: PrefixedTexts,
+    ) -> list[str]:
+        raw_prefixes, key_prefixes, whole = self._prefixes, keys.prefixes, self._whole
+        return [
+            raw_prefixes[c] + s if c >= 2 else key_prefixes[k] + s if c == 0 else whole(n)
+            for n, c, k, s in zip(nodes, codes, key_codes, suffixes, strict=True)
+        ]
 
     @overload
     def __getitem__(self, i: int) -> str | None: ...
@@ -276,8 +380,15 @@ class RawColumn(Sequence[str | None]):
     def __getitem__(self, i: slice) -> list[str | None]: ...
     def __getitem__(self, i: int | slice) -> str | list[str | None] | None:
         if isinstance(i, slice):
-            return [text or None for text in self._texts[i]]
-        return self._texts[i] or None
+            return self.pick(range(len(self))[i])
+        if i < 0:
+            i += len(self)
+        code = self._code[i]  # (raises IndexError)
+        if code == self._NONE:
+            return None
+        if code == self._WHOLE:
+            return self._whole(i)
+        return self._prefixes[code] + self._keys.suffix(i)
 
 
 class NodeIds:

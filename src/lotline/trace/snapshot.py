@@ -211,20 +211,9 @@ class Snapshot:
         _out_of_sight()
         rank = _rank(displayed, previous, pause)
         del displayed
-        # flat int64 buffers, not lists: millions of int objects would stay in the allocator's arenas
-        cons, out = array("q"), array("q")
-        for gi, flat in enumerate(paced(graph.group_facts.flats(view.groups), pause)):
-            for n, pk in zip(flat[::2], flat[1::2], strict=False):  # (slices: copies, whole pairs only)
-                if pk <= last:
-                    if n >= 0:
-                        cons.extend((n, gi, pk))
-                    else:
-                        out.extend((gi, ~n, pk))  # (an output: see GroupFacts)
-        _out_of_sight()
-        c = np.frombuffer(cons, dtype=np.int64).reshape(-1, 3)
+        c, o = graph.group_facts.pairs(view.journal, last, pause)  # (node, group, pk), by group
         cons_ptr, (cons_group, cons_pk) = csr(c[:, 0], nodes, c[:, 1], c[:, 2])
-        o = np.frombuffer(out, dtype=np.int64).reshape(-1, 3)
-        out_ptr, (out_node, out_pk) = csr(o[:, 0], view.groups, o[:, 1], o[:, 2])
+        out_ptr, (out_node, out_pk) = csr(o[:, 1], view.groups, o[:, 0], o[:, 2])
         spans = array("q")
         alive = graph.alive_as_of(view.last, view.declared)
         for parent in paced([p for p in graph.aggregations if p < nodes], pause):
