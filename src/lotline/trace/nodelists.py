@@ -4,7 +4,7 @@ Nodes are numbered densely from 0, and most have no entry or one in each table (
 transformation, packed into one case, shipped once). As a dict of Python ints (a `Multimap`) an entry cost
 about 70 bytes at a million events, 30 GB of tables at ten million; here the slot is 4 bytes: the value itself
 (>= 0), -1 for none, or -2 - i for the i-th list of a node with several values (only those make Python
-objects).
+objects: an int32 array each, about 70 bytes for two values where a list of two int objects took 130).
 
 Values are event pks, node numbers and transformation codes: ints in 0 .. 2**31 - 1. Slots are only
 written in one order (the list first, then the slot that points at it), and lists only appended to: a
@@ -29,11 +29,11 @@ class NodeLists:
 
     def __init__(self) -> None:
         self._slot = array("i")
-        self._lists: list[list[int]] = []
+        self._lists: list[array[int]] = []
         self._count = 0  # nodes with at least one value
 
     def get(self, node: int, default: Sequence[int] = ()) -> Sequence[int]:
-        """The node's values in the order they were added (a tuple or a list: do not change it)."""
+        """The node's values in the order they were added (a tuple or an array: do not change it)."""
         slot = self._slot
         if node >= len(slot):
             return default
@@ -54,7 +54,7 @@ class NodeLists:
             slot[node] = value
             self._count += 1
         elif found >= 0:
-            self._lists.append([found, value])
+            self._lists.append(array("i", (found, value)))
             slot[node] = _LIST - (len(self._lists) - 1)
         else:
             self._lists[_LIST - found].append(value)
