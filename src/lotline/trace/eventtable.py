@@ -224,7 +224,10 @@ class EventTable(Mapping[int, Light]):
 
     def occurrences(
         self, start: int, stop: int
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.uint8], npt.NDArray[np.int64]] | None:
+    ) -> (
+        tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.uint8], npt.NDArray[np.int64]]
+        | None
+    ):
         """The identifiers of rows start .. stop - 1 as arrays, one entry per occurrence: (row, node, role
         letter, pk), or None if they name none. Read from copies of the columns: safe without the lock."""
         bounds = np.frombuffer(self._start[start : stop + 1], dtype=self._start.typecode).astype(np.int64)

@@ -446,7 +446,9 @@ class GroupFacts:
         empty = np.zeros((0, 3), dtype=np.int64)
         inputs, outputs = (np.concatenate(arrays) if arrays else empty for arrays in found)
         # by group, then as added (the rows' order within a group: events are added in row order)
-        return inputs[np.argsort(inputs[:, 1], kind="stable")], outputs[np.argsort(outputs[:, 1], kind="stable")]
+        return inputs[np.argsort(inputs[:, 1], kind="stable")], outputs[
+            np.argsort(outputs[:, 1], kind="stable")
+        ]
 
 
 def kind_of(key: str) -> str:

@@ -365,7 +365,11 @@ class RawColumn(Sequence[str | None]):
         return self._shown(rows.tolist(), codes, key_codes, suffixes, keys)
 
     def _shown(
-        self, nodes: Iterable[int], codes: Iterable[int], key_codes: Iterable[int], suffixes: list[str],
+        self,
+        nodes: Iterable[int],
+        codes: Iterable[int],
+        key_codes: Iterable[int],
+        suffixes: list[str],
         keys: PrefixedTexts,
     ) -> list[str]:
         raw_prefixes, key_prefixes, whole = self._prefixes, keys.prefixes, self._whole

@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from lotline.store import schema as s
 from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, PARENT_ROLES, parties_in
-from lotline.trace.graph import _KIND_CODE, KINDS, Graph
+from lotline.trace.graph import _KIND_CODE, FOREVER, KINDS, Graph
 from lotline.trace.nodelists import NodeLists
 from lotline.trace.pacing import Pause, paced
 
@@ -121,12 +121,13 @@ class Snapshot:
     out_ptr: Ints  # group -> (output node, event pk)
     out_node: Ints
     out_pk: Ints
-    span_parent: Ints  # spans, indexed by child through cont_ptr / cont_span
-    span_start: Ints
-    span_end: Ints
+    # containment spans, grouped by child (those of child c at cont_ptr[c]:cont_ptr[c + 1]): the parent, the
+    # event that put the child in and the one that took it out (-1: never). A span's start and end are those
+    # events' times (`span_starts`, `span_ends`): 4 bytes a span each where the times took 8.
+    span_parent: Ints
     span_opened: Ints
+    span_closed: Ints
     cont_ptr: Ints
-    cont_span: Ints
     ship_ptr: Ints  # node -> shipment event pks
     ship_pk: Ints
     dest_ptr: (
@@ -218,9 +219,12 @@ class Snapshot:
         alive = graph.alive_as_of(view.last, view.declared)
         for parent in paced([p for p in graph.aggregations if p < nodes], pause):
             for span in graph.replay(parent, alive):  # (graph.spans would cache them all)
-                spans.extend((span.child, span.parent, span.start, span.end, span.opened))
-        sp = np.frombuffer(spans, dtype=np.int64).reshape(-1, 5)
-        cont_ptr, (cont_span,) = csr(sp[:, 0], nodes, np.arange(len(sp), dtype=np.int64))
+                spans.extend(
+                    (span.child, span.parent, span.opened, -1 if span.closed is None else span.closed)
+                )
+        sp = np.frombuffer(spans, dtype=np.int64).reshape(-1, 4)
+        cont_ptr, (span_parent, span_opened, span_closed) = csr(sp[:, 0], nodes, sp[:, 1], sp[:, 2], sp[:, 3])
+        del spans, sp
         party_ids: dict[str, int] = {}
         ship_ptr, ship_pk, dest_ptr, dest_party = _movements(
             graph, view, graph.shipments, s.REF_DESTINATION, party_ids, pause
@@ -242,12 +246,10 @@ class Snapshot:
             out_ptr=out_ptr,
             out_node=narrow(out_node),
             out_pk=narrow(out_pk),
-            span_parent=narrow(sp[:, 1]),
-            span_start=sp[:, 2].copy(),
-            span_end=sp[:, 3].copy(),
-            span_opened=narrow(sp[:, 4]),
+            span_parent=narrow(span_parent),
+            span_opened=narrow(span_opened),
+            span_closed=narrow(span_closed),
             cont_ptr=cont_ptr,
-            cont_span=narrow(cont_span),
             ship_ptr=ship_ptr,
             ship_pk=narrow(ship_pk),
             dest_ptr=dest_ptr,
@@ -260,6 +262,15 @@ class Snapshot:
             journal=view.journal,
             declared=declared,
         )
+
+    def span_starts(self, spans: Ints) -> Ints:
+        """When these spans began: the times of the events that opened them."""
+        return self.time[self.span_opened[spans]]
+
+    def span_ends(self, spans: Ints) -> Ints:
+        """When these spans ended: the times of the events that closed them, `FOREVER` if none."""
+        closed = self.span_closed[spans]
+        return np.where(closed >= 0, self.time[closed], FOREVER)
 
     def next_generation(self) -> int:
         """A fresh mark for a walk's scratch arrays (cleared when the counter would overflow)."""
@@ -285,13 +296,12 @@ class Snapshot:
         firsts = FirstStretches(self, gen)
         firsts.add(node, int(lo[0]), int(hi[0]))
         while len(nodes):
-            owner, rows = gather(self.cont_ptr, nodes)
-            spans = self.cont_span[rows]
+            owner, spans = gather(self.cont_ptr, nodes)
             parents = self.span_parent[spans]
             if self.dirty_parent[parents].any() or self.dirty_node[parents].any():
                 return None
-            a = np.maximum(lo[owner], self.span_start[spans])
-            b = np.minimum(hi[owner], self.span_end[spans])
+            a = np.maximum(lo[owner], self.span_starts(spans))
+            b = np.minimum(hi[owner], self.span_ends(spans))
             ok = a < b
             parents, a, b = parents[ok], a[ok], b[ok]
             new = self.cover_mark[parents] != gen

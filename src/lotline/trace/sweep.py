@@ -252,8 +252,7 @@ class _Sweep:
         n, lo, hi, st = nodes[fast], starts[fast], ends[fast], steps[fast]
         o1, p1 = gather(snap.cons_ptr, n)
         g1 = snap.cons_group[p1]
-        o2, p2 = gather(snap.cont_ptr, n)
-        s2 = snap.cont_span[p2]
+        o2, s2 = gather(snap.cont_ptr, n)
         # nodes whose transformation groups or containers changed after the snapshot: walked one by one
         worse = np.zeros(len(n), dtype=np.bool_)
         worse[o1[snap.dirty_group[g1]]] = True
@@ -294,8 +293,8 @@ class _Sweep:
     def _held_by(self, depth: int, lo: Ints, hi: Ints, st: Ints, o2: Ints, s2: Ints) -> None:
         """Containers, for the part of the walked stretch (within the window) the node was inside them."""
         snap = self.snap
-        a = np.maximum(np.maximum(lo[o2], snap.span_start[s2]), self.since)
-        b = np.minimum(np.minimum(hi[o2], snap.span_end[s2]), self.until)
+        a = np.maximum(np.maximum(lo[o2], snap.span_starts(s2)), self.since)
+        b = np.minimum(np.minimum(hi[o2], snap.span_ends(s2)), self.until)
         ok = a < b
         if not ok.any():
             return
