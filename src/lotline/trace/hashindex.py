@@ -1,9 +1,10 @@
 """A multimap from 64-bit hashes to row numbers in flat arrays: the compact way to find a row by its text.
 
-A Python dict from strings to ints costs about 100 bytes an entry plus the strings; this costs 12 (sorted
-columns of int64 hashes and int32 rows: rows stay below 2**31, as node numbers and pks do in the index) and
-keeps no text. Hashes can collide, so a lookup returns every row with the hash
-and the caller compares the text it keeps elsewhere (`EventTable.find` compares eventIDs).
+A Python dict from strings to ints costs about 100 bytes an entry plus the strings; this costs 8 (sorted
+columns of the hashes' low 32 bits and int32 rows: rows stay below 2**31, as node numbers and pks do in the
+index) and keeps no text. Hashes can collide (32 bits: a lookup among 30 million keys meets a stranger one
+time in 140), so a lookup returns every row with the hash and the caller compares the text it keeps
+elsewhere (`EventTable.find` compares eventIDs).
 
 New entries go to a small dict first and are merged into the sorted columns in batches (a merge is one
 `np.insert` of the sorted batch: linear in the size, so building ten million entries costs seconds).
@@ -24,6 +25,7 @@ import numpy.typing as npt
 from lotline.trace.multimap import Multimap
 
 _MERGE_AT = 65_536  # entries in the dict before a merge (or a 32nd of the columns, if more)
+_LOW = 0xFFFF_FFFF  # the bits of a hash kept
 
 
 def text_hash(text: str) -> int:
@@ -36,7 +38,7 @@ class HashIndex:
 
     def __init__(self) -> None:
         # (hashes, rows): never changed once made (a merge makes new ones), so numpy may view them safely
-        self._columns: tuple[array[int], array[int]] = (array("q"), array("i"))
+        self._columns: tuple[array[int], array[int]] = (array("I"), array("i"))
         self._recent: Multimap[int, int] = Multimap()
         self._size = 0
 
@@ -45,13 +47,14 @@ class HashIndex:
 
     def add(self, hashed: int, row: int) -> None:
         recent = self._recent
-        recent.add(hashed, row)
+        recent.add(hashed & _LOW, row)
         self._size += 1
         if len(recent) >= max(_MERGE_AT, len(self._columns[0]) >> 5):
             self._merge()
 
     def rows(self, hashed: int) -> list[int]:
-        """The rows added with this hash, oldest first."""
+        """The rows added with this hash (or one with the same low 32 bits), oldest first."""
+        hashed &= _LOW
         # the batch first, then the columns: a merge on another thread assigns the columns before it empties
         # the batch, so a reader sees its rows at least once (and drops a second sighting)
         recent = self._recent.get(hashed)
@@ -67,6 +70,7 @@ class HashIndex:
     def rows_many(self, hashed: npt.NDArray[np.int64]) -> list[list[int]]:
         """`rows` for many hashes at once (one sorted search for all of them)."""
         recent = self._recent.copy()  # (see rows: the batch before the columns)
+        hashed = (hashed & _LOW).astype(np.uint32)
         hashes, rows = self._arrays()
         los = np.searchsorted(hashes, hashed, side="left")
         his = np.searchsorted(hashes, hashed, side="right")
@@ -86,7 +90,7 @@ class HashIndex:
                 self.add(hashed, row)
             return
         self._size += len(hashes)
-        self._merge(np.array([hashes, rows], dtype=np.int64).T)
+        self._merge(np.array([hashes, rows], dtype=np.int64).T & np.array([_LOW, -1], dtype=np.int64))
 
     def _merge(self, more: npt.NDArray[np.int64] | None = None) -> None:
         recent = self._recent
@@ -100,11 +104,11 @@ class HashIndex:
         hashes, rows = self._arrays()
         at = np.searchsorted(hashes, batch[:, 0], side="right")  # after equal hashes: older rows first
         self._columns = (
-            array("q", np.insert(hashes, at, batch[:, 0]).tobytes()),
+            array("I", np.insert(hashes, at, batch[:, 0].astype(np.uint32)).tobytes()),
             array("i", np.insert(rows, at, batch[:, 1].astype(np.int32)).tobytes()),
         )
         self._recent = Multimap()
 
-    def _arrays(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+    def _arrays(self) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int32]]:
         hashes, rows = self._columns
-        return np.frombuffer(hashes, dtype=np.int64), np.frombuffer(rows, dtype=np.int32)
+        return np.frombuffer(hashes, dtype=np.uint32), np.frombuffer(rows, dtype=np.int32)
