@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from lotline.trace import nodes
 from lotline.trace.eventtable import EventTable
 from lotline.trace.facts import Light
 from lotline.trace.graph import Graph
@@ -129,3 +130,18 @@ def test_more_distinct_steps_and_reference_types_than_two_bytes_number_still_rea
         assert graph.events[event.pk].biz_step == event.biz_step and graph.events.refs(event.pk) == tuple(
             event.refs
         )
+
+
+def test_events_read_back_after_the_occurrence_offsets_outgrow_four_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(nodes, "NARROW", 10)  # (4 billion identifiers named, in small)
+    graph = Graph()
+    events = [
+        light(pk, f"urn:uuid:{pk}", [("e", f"{LOT}{pk}", None), ("e", PALLET, None)]) for pk in range(1, 21)
+    ]
+    graph.add_all(events)
+    for event in events:
+        back = graph.events[event.pk]
+        assert back.ids == event.ids and back.refs == event.refs
+    assert graph.events.occurrences(18, 20) is not None

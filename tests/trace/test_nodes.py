@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from lotline.trace import nodes
 from lotline.trace.nodes import NodeIds, PrefixedTexts, RawColumn, TextColumn
 
 COLUMNS = [TextColumn, PrefixedTexts]
@@ -58,7 +59,8 @@ def test_first_forms_read_back_whether_they_share_the_keys_last_part_or_not(
     shown = [form or dl + part for form, part in zip(forms, last, strict=True)]
     assert raws.shown(list(range(7)), keys) == shown == raws.shown_span(0, 7, keys)
     assert raws.shown([6, 3, 2], keys) == [shown[6], shown[3], shown[2]]
-    assert raws.nbytes() < 7 * 2 + len(forms[3]) + len(forms[5]) + 64  # two texts held: the forms kept whole
+    whole = sum(len(form or "") for form in (forms[3], forms[5]))
+    assert raws.nbytes() < 7 * 2 + whole + 64  # two texts held: the forms kept whole
 
 
 def test_every_key_finds_its_node_and_no_other() -> None:
@@ -168,3 +170,18 @@ def test_once_the_prefix_table_is_full_new_prefixes_are_kept_whole(monkeypatch: 
     ids = NodeIds(column)
     ids.add_many(texts, 0)
     assert ids.get("c/5") == 4 and ids.get("c/6") is None
+
+
+@pytest.mark.parametrize("column_type", COLUMNS)
+def test_texts_read_back_after_their_offsets_outgrow_four_bytes(
+    column_type: type[TextColumn | PrefixedTexts], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(nodes, "NARROW", 40)  # (4 GiB of text, in small)
+    column = column_type()
+    texts = [f"https://id.gs1.org/01/09521234543213/21/{n:05}" for n in range(30)]
+    column.extend(texts[:10])
+    for text in texts[10:20]:
+        column.append(text)
+    column.extend(texts[20:])
+    assert list(column) == texts == column[:] == column.many(range(30)) == column.span(0, 30)
+    assert column.many([29, 0, 15]) == [texts[29], texts[0], texts[15]]

@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from lotline.trace.facts import Light, nodes_in
 from lotline.trace.hashindex import HashIndex, text_hash
-from lotline.trace.nodes import PrefixedTexts, RawColumn
+from lotline.trace.nodes import PrefixedTexts, RawColumn, widened
 
 _HASHED = "ni:///sha-256;"  # the CBV 2.0 event hash that lotline assigns: 32 bytes of digest
 _HASHED_END = "?ver=CBV2.0"
@@ -57,7 +57,7 @@ class EventTable(Mapping[int, Light]):
         self._digest = bytearray()  # by row: 32 bytes, the eventID's digest where it is a CBV hash
         self._other_ids: dict[int, str] = {}  # row -> eventID, where it is not
         self._by_id = HashIndex()
-        self._start = array("q", [0])  # by row: its first occurrence; the last entry ends the last row
+        self._start = array("I", [0])  # by row: its first occurrence; the last entry ends the last row
         self._node = array("i")  # by occurrence
         self._role = bytearray()
         self._form = bytearray()
@@ -65,7 +65,7 @@ class EventTable(Mapping[int, Light]):
         # ascending order, and their texts (a dict cost 150 bytes each: 46 MB at a million events)
         self._own_at = array("q")
         self._own_text = PrefixedTexts()
-        self._ref_start = array("q", [0])  # by row: its first reference
+        self._ref_start = array("I", [0])  # by row: its first reference (offsets: `widened`)
         self._ref = array("i")  # by occurrence of a reference: its code (a row of the columns below)
         self._words: list[str | None] = [None]
         self._word_of: dict[str | None, int] = {None: 0}
@@ -118,6 +118,7 @@ class EventTable(Mapping[int, Light]):
                         self._own_text.append(raw)  # (first: a reader that finds the number finds it)
                         self._own_at.append(start + i)
             self._form += forms
+        self._start = widened(self._start, len(self._node))
         self._start.append(len(self._node))
         ref_of = self._ref_of
         if len(ref_of) > _REFS_REMEMBERED:
@@ -132,6 +133,7 @@ class EventTable(Mapping[int, Light]):
                 self._ref_type.append(type_code)
                 self._ref_kind.append(kind_code)  # last: a reader that sees the code sees it whole
             self._ref.append(code)
+        self._ref_start = widened(self._ref_start, len(self._ref))
         self._ref_start.append(len(self._ref))
         self.pks.append(event.pk)
         rows = self._row
@@ -230,7 +232,8 @@ class EventTable(Mapping[int, Light]):
     ):
         """The identifiers of rows start .. stop - 1 as arrays, one entry per occurrence: (row, node, role
         letter, pk), or None if they name none. Read from copies of the columns: safe without the lock."""
-        bounds = np.frombuffer(self._start[start : stop + 1], dtype=self._start.typecode).astype(np.int64)
+        copy = self._start[start : stop + 1]
+        bounds = np.frombuffer(copy, dtype=copy.typecode).astype(np.int64)
         a, b = int(bounds[0]), int(bounds[-1])
         if a == b:
             return None

@@ -26,17 +26,30 @@ from lotline.trace.hashindex import HashIndex
 Ints = npt.NDArray[np.int64]
 
 
+NARROW = 1 << 32  # offsets below this are kept in 4 bytes (see `widened`)
+
+
+def widened(offsets: array[int], end: int) -> array[int]:
+    """The column of offsets itself, or, if `end` does not fit it (4 bytes until `NARROW`), an 8-byte copy to
+    append to instead (a reader on another thread holding the old column reads the rows it knows from it)."""
+    if end < NARROW or offsets.typecode == "q":
+        return offsets
+    return array("q", offsets)
+
+
 class TextColumn(Sequence[str]):
-    """Append-only texts, packed."""
+    """Append-only texts, packed: their bytes in one run, and the end offset of each, in 4 bytes until the run
+    passes 4 GiB (then 8: the column widens)."""
 
     __slots__ = ("_data", "_ends")
 
     def __init__(self) -> None:
         self._data = bytearray()
-        self._ends = array("q", [0])
+        self._ends = array("I", [0])
 
     def append(self, text: str) -> int:
         self._data += text.encode()
+        self._ends = widened(self._ends, len(self._data))
         self._ends.append(len(self._data))
         return len(self._ends) - 2
 
@@ -44,6 +57,7 @@ class TextColumn(Sequence[str]):
         encoded = [text.encode() for text in texts]
         end = len(self._data)
         self._data += b"".join(encoded)
+        self._ends = widened(self._ends, len(self._data))
         self._ends.extend(list(accumulate((len(e) for e in encoded), initial=end))[1:])
 
     def __len__(self) -> int:
@@ -87,9 +101,9 @@ class TextColumn(Sequence[str]):
         at = np.asarray(rows if isinstance(rows, np.ndarray) else list(rows), dtype=np.int64)
         if not len(at):
             return [], np.zeros(0, dtype=np.int64)
-        ends = np.frombuffer(self._ends, dtype=np.int64)
-        starts = ends[at]
-        lengths = ends[at + 1] - starts
+        ends = np.frombuffer(self._ends, dtype=self._ends.typecode)
+        starts = ends[at].astype(np.int64)
+        lengths = ends[at + 1].astype(np.int64) - starts
         del ends
         if not self._data:  # (nothing to take from: every text is empty)
             return [""] * len(at), lengths
@@ -111,7 +125,8 @@ class TextColumn(Sequence[str]):
         """The texts of rows start .. stop - 1, decoded in one go from copies of their bytes: safe on a thread
         that does not hold the index's lock, since it keeps no view of the columns (while numpy viewed them,
         an append on another thread could not grow them)."""
-        ends = np.frombuffer(self._ends[start : stop + 1], dtype=np.int64)  # (slices of array: copies)
+        copy = self._ends[start : stop + 1]  # (slices of array: copies)
+        ends = np.frombuffer(copy, dtype=copy.typecode).astype(np.int64)
         if len(ends) < 2:
             return []
         first = int(ends[0])
@@ -137,7 +152,7 @@ class TextColumn(Sequence[str]):
 class PrefixedTexts(Sequence[str]):
     """Append-only identifiers, each as a shared prefix and a suffix of its own: the text up to the last
     `/` (a Digital Link: `https://id.gs1.org/01/09521234543213/21/`), else up to the last `:` or `.` (an EPC
-    URN: `urn:epc:id:sgtin:4012345.011111.`), is kept once in a table and named by a 4-byte code, and only
+    URN: `urn:epc:id:sgtin:4012345.011111.`), is kept once in a table and named by a 2-byte code, and only
     the rest (`2017`) is packed (`TextColumn`). A plant history names a few hundred products, so a million
     serials cost about 20 bytes each instead of 60 (measured on the benchmark history: 137 MB of keys and 109
     MB of first forms at a million events). The table holds at most `PREFIXES` prefixes (about 10 MB at
@@ -152,7 +167,7 @@ class PrefixedTexts(Sequence[str]):
 
     def __init__(self) -> None:
         self._suffixes = TextColumn()
-        self._codes = array("i")
+        self._codes = array("H")  # (PREFIXES codes: two bytes)
         self._prefixes: list[str] = [""]
         self._prefix_bytes: list[bytes] = [b""]
         self._prefix_lengths = array("q", [0])  # in bytes, by code
@@ -214,7 +229,7 @@ class PrefixedTexts(Sequence[str]):
         """`TextColumn.gather`: the suffixes gathered by numpy, each joined to its prefix."""
         at = np.asarray(rows if isinstance(rows, np.ndarray) else list(rows), dtype=np.int64)
         suffixes, lengths = self._suffixes.gather(at)
-        codes = np.frombuffer(self._codes, dtype=np.int32)[at] if len(at) else np.zeros(0, dtype=np.int32)
+        codes = np.frombuffer(self._codes, dtype=np.uint16)[at] if len(at) else np.zeros(0, dtype=np.uint16)
         lengths = lengths + np.frombuffer(self._prefix_lengths, dtype=np.int64)[codes]
         return self._joined(codes.tolist(), suffixes), lengths
 
@@ -252,7 +267,7 @@ class PrefixedTexts(Sequence[str]):
 
     def parts(self, rows: npt.NDArray[np.int64]) -> tuple[list[int], list[str]]:
         """The codes and suffixes of these rows (`TextColumn.gather`; the caller holds the index's lock)."""
-        codes = np.frombuffer(self._codes, dtype=np.int32)[rows].tolist()
+        codes = np.frombuffer(self._codes, dtype=np.uint16)[rows].tolist()
         return codes, self._suffixes.gather(rows)[0]
 
     def parts_span(self, start: int, stop: int) -> tuple[list[int], list[str]]:
