@@ -26,7 +26,7 @@ from lotline.trace.facts import (
     moved_nodes,
     nodes_in,
 )
-from lotline.trace.nodelists import NodeLists
+from lotline.trace.nodelists import NodeLists, SparseLists
 from lotline.trace.nodes import NodeIds, PrefixedTexts, RawColumn
 
 FOREVER = 2**62
@@ -68,9 +68,6 @@ class Graph:
         self.key_kinds = bytearray()  # by node: its kind from the key alone (a code in KINDS; see kind_of)
         self._known: dict[str, tuple[int, str | None]] = {}  # key -> (node, first form), during `add_all`
         self._new: list[tuple[str, str | None]] = []  # nodes made in this batch: (key, raw), see `_flush`
-        # by node: the pk of the first event in which it held something (a container from then on), 0 if none;
-        # as long as the nodes that ever held something, not all of them (4 bytes a node: a set cost 76)
-        self.parent_since = array("i")
         self.events = EventTable(self.keys, self.raws)
         self.added = self.events.pks  # pks in the order they were indexed (declarations aside): a journal
         self.declared: set[str] = set()  # eventIDs declared in error
@@ -80,17 +77,18 @@ class Graph:
         self.groups: dict[str, int] = {}
         self.group_facts = GroupFacts(self.events)
         # node -> transformation groups (codes), and child -> parents: kept free of repeats, in the order they
-        # were added (NodeLists: a slot a node)
-        self.consumed_by = NodeLists()
+        # were added (NodeLists: a slot a node, for the tables most nodes are in; SparseLists for the others)
+        self.consumed_by = SparseLists()
         self.produced_by = NodeLists()
-        # containment: per parent, its aggregation events (pk); spans derived lazily
-        self.aggregations = NodeLists()
+        # containment: per parent, its aggregation events (pk), which also tell which nodes ever held something
+        # (`is_parent`); spans derived lazily
+        self.aggregations = SparseLists()
         self.parents_of = NodeLists()  # child -> parents it was ever added to
         self._spans: dict[int, list[Span]] = {}
         self._spans_by_child: dict[int, dict[int, list[Span]]] = {}  # parent -> child -> its spans
         # movements: node -> events (pk) that moved it directly
-        self.shipments = NodeLists()
-        self.receipts = NodeLists()
+        self.shipments = SparseLists()
+        self.receipts = SparseLists()
         self.last_pk = 0
 
     # --- building ---------------------------------------------------------------------------------------
@@ -175,11 +173,6 @@ class Graph:
         aggregation = at >= 0 and event_type in ("AggregationEvent", "AssociationEvent")
         if aggregation:
             p = nodes[at]
-            since = self.parent_since
-            if p >= len(since):
-                since.frombytes(bytes(4 * (p + 1 - len(since))))
-            if not 0 < since[p] <= pk:
-                since[p] = pk
             self.aggregations.add(p, pk)
             for n in nodes_in(roles, nodes, CHILD_ROLES):
                 self.parents_of.add_once(n, p)
@@ -349,10 +342,10 @@ class Graph:
         return self.attached([span.opened for span in self.containers_of(node)])
 
     def is_parent(self, node: int, last: int | None = None) -> bool:
-        """Whether `node` held something by now (by event `last`, for a reader of the index as of then)."""
-        since = self.parent_since
-        first = since[node] if node < len(since) else 0
-        return first > 0 and (last is None or first <= last)
+        """Whether `node` held something by now (by event `last`, for a reader of the index as of then): whether
+        it is the parent of an aggregation or association (by then)."""
+        held = self.aggregations.get(node)
+        return bool(held) and (last is None or min(held) <= last)
 
     def kind(self, node: int, last: int | None = None) -> str:
         """container, serial, lot or other: a container if it held something by now (by event `last`), else

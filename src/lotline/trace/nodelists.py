@@ -14,6 +14,7 @@ reader on another thread (a snapshot retake, the completeness check) sees each e
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -103,3 +104,100 @@ class NodeLists:
         if nodes is not None and len(found) < nodes:
             found = np.concatenate([found, np.full(nodes - len(found), _NONE, dtype=np.int32)])
         return found
+
+
+_MERGE_AT = 65_536  # pairs waiting before a merge into the columns of a SparseLists (or a 32nd of them)
+
+
+class SparseLists:
+    """`NodeLists` for the tables only some nodes have entries in (what was consumed, held something, was
+    shipped or received: a tenth of the nodes or fewer, where every node is in the tables of what was made
+    and of what was inside what): the (node, value) pairs in columns sorted by node, 8 bytes a pair and
+    nothing for a node without one, where a slot for every node cost 4 bytes a node (120 MB a table at ten
+    million events).
+
+    New pairs wait in a small dict and are merged into the columns in batches (as in `HashIndex`). The
+    columns and the dict are replaced together, in one assignment: a reader on another thread sees the
+    state before a merge or after it, never half of it. Values come back in the order they were added."""
+
+    __slots__ = ("_count", "_state")
+
+    def __init__(self) -> None:
+        # (nodes, values, waiting): sorted columns, and node -> values added since they were merged
+        self._state: tuple[array[int], array[int], dict[int, list[int]]] = (array("i"), array("i"), {})
+        self._count = 0  # nodes with at least one value
+
+    def get(self, node: int, default: Sequence[int] = ()) -> Sequence[int]:
+        """The node's values in the order they were added (do not change what comes back)."""
+        nodes, values, waiting = self._state
+        lo = bisect_left(nodes, node)
+        if lo == len(nodes) or nodes[lo] != node:
+            return waiting.get(node, default)
+        merged = values[lo : bisect_right(nodes, node, lo)]
+        more = waiting.get(node)
+        return merged if more is None else [*merged, *more]
+
+    def add(self, node: int, value: int) -> None:
+        if not 0 <= node < 2**31 or not 0 <= value < 2**31:
+            raise OverflowError("nodes and values of the trace index stay in 0 .. 2**31 - 1")
+        if node not in self:
+            self._count += 1
+        nodes, _, waiting = self._state
+        waiting.setdefault(node, []).append(value)
+        if len(waiting) >= max(_MERGE_AT, len(nodes) >> 5):
+            self._merge()
+
+    def add_once(self, node: int, value: int) -> None:
+        """`add`, unless the node has the value already."""
+        found = self.get(node)
+        if not found or (found[-1] != value and value not in found):
+            self.add(node, value)
+
+    def _merge(self) -> None:
+        nodes, values, waiting = self._state
+        more = np.array([(n, v) for n, vs in waiting.items() for v in vs], dtype=np.int64).reshape(-1, 2)
+        more = more[np.argsort(more[:, 0], kind="stable")]
+        at = np.searchsorted(np.frombuffer(nodes, dtype=np.int32), more[:, 0], side="right")  # after: older
+        merged_nodes = np.insert(np.frombuffer(nodes, dtype=np.int32), at, more[:, 0].astype(np.int32))
+        merged_values = np.insert(np.frombuffer(values, dtype=np.int32), at, more[:, 1].astype(np.int32))
+        self._state = (array("i", merged_nodes.tobytes()), array("i", merged_values.tobytes()), {})
+
+    def __contains__(self, node: object) -> bool:
+        if type(node) is not int:
+            return False
+        nodes, _, waiting = self._state
+        if node in waiting:
+            return True
+        lo = bisect_left(nodes, node)
+        return lo < len(nodes) and nodes[lo] == node
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[int]:
+        """The nodes with values, in node order."""
+        nodes, _, waiting = self._state
+        merged = np.unique(np.frombuffer(nodes[:], dtype=np.int32))
+        return iter(np.union1d(merged, np.fromiter(list(waiting), dtype=np.int64)).tolist())
+
+    def items(self) -> Iterator[tuple[int, Sequence[int]]]:
+        get = self.get
+        return ((node, get(node)) for node in self)
+
+    def pairs(self, nodes: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """`NodeLists.pairs`."""
+        merged_nodes, merged_values, waiting = self._state
+        more = [(n, v) for n, vs in list(waiting.items()) for v in list(vs)]
+        keys = np.concatenate(
+            [np.frombuffer(merged_nodes, dtype=np.int32), np.array([n for n, _ in more], dtype=np.int32)]
+        ).astype(np.int64)
+        values = np.concatenate(
+            [np.frombuffer(merged_values, dtype=np.int32), np.array([v for _, v in more], dtype=np.int32)]
+        ).astype(np.int64)
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+        below = keys < nodes
+        return keys[below], values[below]
+
+
+NodeTable = NodeLists | SparseLists

@@ -28,7 +28,7 @@ import numpy.typing as npt
 from lotline.store import schema as s
 from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, PARENT_ROLES, parties_in
 from lotline.trace.graph import _KIND_CODE, FOREVER, KINDS, Graph
-from lotline.trace.nodelists import NodeLists
+from lotline.trace.nodelists import NodeTable
 from lotline.trace.pacing import Pause, paced
 
 Ints = npt.NDArray[np.signedinteger[Any]]  # int64, or int32 for what fits: node numbers, pks, rows, ranks
@@ -201,9 +201,9 @@ class Snapshot:
                     live[pk] = False
         # (a copy of the bytes first: while numpy viewed the graph's column, it could not grow on another thread)
         kind = np.frombuffer(graph.key_kinds[:nodes], dtype=np.int8).copy()
-        since = np.frombuffer(graph.parent_since[:nodes], dtype=np.int32)  # (a copy, as above)
-        parents = np.flatnonzero((since > 0) & (since <= view.last))
-        kind[parents] = _KIND_CODE["container"]
+        held, by = graph.aggregations.pairs(nodes)  # (the nodes that held something, by the events)
+        kind[held[by <= last]] = _KIND_CODE["container"]
+        del held, by
         displayed: list[str] = []
         for start in range(0, nodes, _COPY):
             if pause is not None:
@@ -422,7 +422,7 @@ def _rank(displayed: list[str], previous: Snapshot | None, pause: Pause | None =
 def _movements(
     graph: Graph,
     view: View,
-    moved: NodeLists,
+    moved: NodeTable,
     kind: str,
     party_ids: dict[str, int],
     pause: Pause | None = None,
