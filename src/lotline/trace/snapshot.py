@@ -34,7 +34,7 @@ from lotline.trace.pacing import Pause, paced
 Ints = npt.NDArray[np.signedinteger[Any]]  # int64, or int32 for what fits: node numbers, pks, rows, ranks
 Bools = npt.NDArray[np.bool_]
 
-__all__ = ["KINDS", "Snapshot", "View", "csr", "gather"]
+__all__ = ["KINDS", "Snapshot", "Sparse", "View", "csr", "gather"]
 # Rebuild once this many events arrived after the snapshot (or a tenth of what it holds, if more): each
 # event after it can send part of a trace through the one-node-at-a-time path.
 REBUILD_AFTER = 20_000
@@ -70,6 +70,34 @@ def gather(ptr: Ints, keys: Ints) -> tuple[Ints, Ints]:
         return owner, owner
     first = np.cumsum(counts) - counts
     return owner, np.arange(total, dtype=np.int64) - first[owner] + starts[owner]
+
+
+@dataclass(frozen=True, slots=True)
+class Sparse:
+    """A CSR over the few keys that have rows (nodes consumed, shipped or received; shipment and receipt
+    events): the keys in order and their pointers, 8 bytes a key that has rows where a dense pointer array
+    cost 4 bytes for every key (node or pk): 120 MB an array at ten million events."""
+
+    keys: Ints  # ascending, distinct
+    ptr: Ints  # rows of keys[i] at ptr[i]:ptr[i + 1]
+
+    @classmethod
+    def of(cls, keys: Ints, *columns: Ints) -> tuple[Sparse, list[Ints]]:
+        """Rows grouped by `keys`, in their original order within a key: (the CSR, columns)."""
+        order = np.argsort(keys, kind="stable")
+        distinct, counts = np.unique(keys[order], return_counts=True)
+        ptr = np.zeros(len(distinct) + 1, dtype=np.int64)
+        np.cumsum(counts, out=ptr[1:])
+        return cls(narrow(distinct), narrow(ptr)), [narrow(column[order]) for column in columns]
+
+    def gather(self, keys: Ints) -> tuple[Ints, Ints]:
+        """`gather` over this CSR: (which key of `keys` each row belongs to, row positions)."""
+        at = np.searchsorted(self.keys, keys)
+        hit = at < len(self.keys)
+        hit[hit] = self.keys[at[hit]] == keys[hit]
+        which = np.flatnonzero(hit)
+        owner, rows = gather(self.ptr, at[which])
+        return which[owner], rows
 
 
 def _resident(size: int, dtype: type[np.generic]) -> npt.NDArray[Any]:
@@ -115,7 +143,7 @@ class Snapshot:
     live: Bools  # by pk
     kind: npt.NDArray[np.int8]  # by node: code in KINDS from the identifier alone (containers: is_parent)
     rank: Ints  # by node: its place in the order of the identifiers as displayed (results are sorted by it)
-    cons_ptr: Ints  # node -> (group, input event pk)
+    cons: Sparse  # node -> (group, input event pk)
     cons_group: Ints
     cons_pk: Ints
     out_ptr: Ints  # group -> (output node, event pk)
@@ -128,15 +156,15 @@ class Snapshot:
     span_opened: Ints
     span_closed: Ints
     cont_ptr: Ints
-    ship_ptr: Ints  # node -> shipment event pks
+    ship: Sparse  # node -> shipment event pks
     ship_pk: Ints
-    dest_ptr: (
-        Ints  # shipment event pk -> destination parties (owning or possessing), as indexes into party_names
+    dest: (
+        Sparse  # shipment event pk -> destination parties (owning or possessing), as indexes into party_names
     )
     dest_party: Ints
-    recv_ptr: Ints  # node -> receipt event pks
+    recv: Sparse  # node -> receipt event pks
     recv_pk: Ints
-    src_ptr: Ints  # receipt event pk -> source parties, as indexes into party_names
+    src: Sparse  # receipt event pk -> source parties, as indexes into party_names
     src_party: Ints
     party_names: list[str]
     journal: int  # how much of Graph.added the snapshot has seen
@@ -213,7 +241,7 @@ class Snapshot:
         rank = _rank(displayed, previous, pause)
         del displayed
         c, o = graph.group_facts.pairs(view.journal, last, pause)  # (node, group, pk), by group
-        cons_ptr, (cons_group, cons_pk) = csr(c[:, 0], nodes, c[:, 1], c[:, 2])
+        cons, (cons_group, cons_pk) = Sparse.of(c[:, 0], c[:, 1], c[:, 2])
         out_ptr, (out_node, out_pk) = csr(o[:, 1], view.groups, o[:, 0], o[:, 2])
         spans = array("q")
         alive = graph.alive_as_of(view.last, view.declared)
@@ -226,10 +254,10 @@ class Snapshot:
         cont_ptr, (span_parent, span_opened, span_closed) = csr(sp[:, 0], nodes, sp[:, 1], sp[:, 2], sp[:, 3])
         del spans, sp
         party_ids: dict[str, int] = {}
-        ship_ptr, ship_pk, dest_ptr, dest_party = _movements(
+        ship, ship_pk, dest, dest_party = _movements(
             graph, view, graph.shipments, s.REF_DESTINATION, party_ids, pause
         )
-        recv_ptr, recv_pk, src_ptr, src_party = _movements(
+        recv, recv_pk, src, src_party = _movements(
             graph, view, graph.receipts, s.REF_SOURCE, party_ids, pause
         )
         return cls(
@@ -240,9 +268,9 @@ class Snapshot:
             live=live,
             kind=kind,
             rank=rank,
-            cons_ptr=cons_ptr,
-            cons_group=narrow(cons_group),
-            cons_pk=narrow(cons_pk),
+            cons=cons,
+            cons_group=cons_group,
+            cons_pk=cons_pk,
             out_ptr=out_ptr,
             out_node=narrow(out_node),
             out_pk=narrow(out_pk),
@@ -250,14 +278,14 @@ class Snapshot:
             span_opened=narrow(span_opened),
             span_closed=narrow(span_closed),
             cont_ptr=cont_ptr,
-            ship_ptr=ship_ptr,
-            ship_pk=narrow(ship_pk),
-            dest_ptr=dest_ptr,
-            dest_party=narrow(dest_party),
-            recv_ptr=recv_ptr,
-            recv_pk=narrow(recv_pk),
-            src_ptr=src_ptr,
-            src_party=narrow(src_party),
+            ship=ship,
+            ship_pk=ship_pk,
+            dest=dest,
+            dest_party=dest_party,
+            recv=recv,
+            recv_pk=recv_pk,
+            src=src,
+            src_party=src_party,
             party_names=list(party_ids),
             journal=view.journal,
             declared=declared,
@@ -324,14 +352,14 @@ class Snapshot:
             nodes, lo, hi = parents[chosen], a[chosen], b[chosen]
             carriers.append((nodes, lo, hi))
         held = np.concatenate([c[0] for c in carriers])
-        owner, rows = gather(self.recv_ptr, held)
+        owner, rows = self.recv.gather(held)
         pk = self.recv_pk[rows]
         t = self.time[pk]
         starts = np.concatenate([c[1] for c in carriers])
         ends = np.concatenate([c[2] for c in carriers])
         ok = self.live[pk] & (t >= starts[owner]) & (t < ends[owner]) & (t >= since) & (t < until)
         found = np.unique(pk[ok])
-        owner, rows = gather(self.src_ptr, found)
+        owner, rows = self.src.gather(found)
         names = self.party_names
         return [
             (receipt, names[party])
@@ -426,14 +454,14 @@ def _movements(
     kind: str,
     party_ids: dict[str, int],
     pause: Pause | None = None,
-) -> tuple[Ints, Ints, Ints, Ints]:
+) -> tuple[Sparse, Ints, Sparse, Ints]:
     """Shipments or receipts as arrays: node -> event pks (CSR), and event pk -> its destination or source
     parties (CSR of indexes into `party_ids`, which grows)."""
     last = view.last
     nodes, moves = moved.pairs(view.nodes)
     now = moves <= last
     nodes, moves = nodes[now], moves[now]
-    by_node, (pks,) = csr(nodes, view.nodes, moves)
+    by_node, (pks,) = Sparse.of(nodes, moves)
     # into flat buffers, not a list of (pk, party) tuples: a million of those, alive until the end, cost
     # collections of the garbage collector of 300 ms that stop every thread (traces beside a retake)
     named, party = array("q"), array("q")
@@ -442,8 +470,8 @@ def _movements(
         for _, name in parties_in(refs(pk), kind):
             named.append(pk)
             party.append(party_ids.setdefault(name, len(party_ids)))
-    by_event, (parties,) = csr(
-        np.frombuffer(named, dtype=np.int64), last + 1, np.frombuffer(party, dtype=np.int64)
+    by_event, (parties,) = Sparse.of(
+        np.frombuffer(named, dtype=np.int64), np.frombuffer(party, dtype=np.int64)
     )
     return by_node, pks, by_event, parties
 

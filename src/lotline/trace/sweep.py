@@ -250,7 +250,7 @@ class _Sweep:
         slow[known] = snap.dirty_node[nodes[known]]
         fast = np.flatnonzero(~slow)
         n, lo, hi, st = nodes[fast], starts[fast], ends[fast], steps[fast]
-        o1, p1 = gather(snap.cons_ptr, n)
+        o1, p1 = snap.cons.gather(n)
         g1 = snap.cons_group[p1]
         o2, s2 = gather(snap.cont_ptr, n)
         # nodes whose transformation groups or containers changed after the snapshot: walked one by one
@@ -324,7 +324,7 @@ class _Sweep:
     def _shipped(self, n: Ints, lo: Ints, hi: Ints) -> None:
         """Destination parties of shipments that moved a node while it was walked."""
         snap = self.snap
-        o3, p3 = gather(snap.ship_ptr, n)
+        o3, p3 = snap.ship.gather(n)
         if not len(o3):
             return
         pk = snap.ship_pk[p3]
@@ -407,7 +407,7 @@ class _Sweep:
             ]
             items.sort(key=itemgetter("depth", "id"))
         one_by_one = bool(self.parties)  # parties of nodes stepped one at a time (`_slow`)
-        owner, rows = gather(snap.dest_ptr, shipments)
+        owner, rows = snap.dest.gather(shipments)
         names, parties = snap.party_names, self.parties
         for party, pk in zip(snap.dest_party[rows].tolist(), shipments[owner].tolist(), strict=True):
             self.party(names[party], ids[pk])
