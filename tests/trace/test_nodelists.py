@@ -81,3 +81,13 @@ def test_sparse_tables_refuse_what_does_not_fit_four_bytes_and_keep_what_they_ha
     with pytest.raises(OverflowError):
         table.add(1, 2**31)
     assert list(table.get(1)) == [5] and len(table) == 1
+
+
+def test_a_compacted_sparse_table_holds_the_same_and_goes_on_growing() -> None:
+    table = SparseLists()
+    for node, value in [(3, 1), (1, 2), (3, 3)]:
+        table.add(node, value)
+    table.compact()
+    table.compact()  # (nothing waiting: nothing to do)
+    table.add(3, 4)
+    assert {n: list(v) for n, v in table.items()} == {1: [2], 3: [1, 3, 4]} and len(table) == 2

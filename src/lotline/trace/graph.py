@@ -186,6 +186,11 @@ class Graph:
                 if receipt:
                     self.receipts.add(n, pk)
 
+    def compact(self) -> None:
+        """Pack what waits to be packed (after a build or a long catch-up)."""
+        for table in (self.consumed_by, self.aggregations, self.shipments, self.receipts):
+            table.compact()
+
     # --- reading ----------------------------------------------------------------------------------------
 
     def group_of(self, pk: int) -> int | None:

@@ -99,6 +99,7 @@ class TraceIndex:
                         # A build or a long catch-up: take the forward snapshot now rather than in the middle
                         # of a trace, and keep the cyclic garbage collector from walking the millions of
                         # long-lived objects on every collection (pauses of 100 ms and more in traces).
+                        self.graph.compact()
                         self.snapshot()
                         gc.freeze()
                         give_back_memory()
