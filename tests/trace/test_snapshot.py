@@ -157,10 +157,13 @@ def test_a_retake_orders_identifiers_as_sorting_them_all_again_would() -> None:
     rng = random.Random(7)
     displayed = [f"urn:epc:id:sgtin:0614141.{rng.randrange(10**6):06d}.{i}" for i in range(500)]
     for held in (0, 1, 120, 499, 500):
-        previous = cast(Snapshot, SimpleNamespace(nodes=held, rank=_rank(displayed[:held], None)))
-        assert _rank(displayed, previous).tolist() == _rank(displayed, None).tolist()
+        previous = cast(Snapshot, SimpleNamespace(nodes=held, rank=_rank(displayed.__getitem__, held, None)))
+        assert (
+            _rank(displayed.__getitem__, len(displayed), previous).tolist()
+            == _rank(displayed.__getitem__, len(displayed), None).tolist()
+        )
     ordered = sorted(range(len(displayed)), key=displayed.__getitem__)
-    assert _rank(displayed, None)[ordered].tolist() == list(range(len(displayed)))
+    assert _rank(displayed.__getitem__, len(displayed), None)[ordered].tolist() == list(range(len(displayed)))
 
 
 def test_a_retake_that_pauses_sorts_the_new_identifiers_a_slice_at_a_time_to_the_same_order(
@@ -173,9 +176,9 @@ def test_a_retake_that_pauses_sorts_the_new_identifiers_a_slice_at_a_time_to_the
     displayed = [f"urn:epc:id:sgtin:0614141.{rng.randrange(40):06d}.1" for _ in range(300)]  # repeats
     pauses: list[int] = []
     for held in (0, 7, 150):
-        previous = cast(Snapshot, SimpleNamespace(nodes=held, rank=_rank(displayed[:held], None)))
-        paced = _rank(displayed, previous, lambda: pauses.append(1))
-        assert paced.tolist() == _rank(displayed, None).tolist()
+        previous = cast(Snapshot, SimpleNamespace(nodes=held, rank=_rank(displayed.__getitem__, held, None)))
+        paced = _rank(displayed.__getitem__, len(displayed), previous, lambda: pauses.append(1))
+        assert paced.tolist() == _rank(displayed.__getitem__, len(displayed), None).tolist()
     assert pauses
 
 

@@ -137,6 +137,14 @@ class TextColumn(Sequence[str]):
             texts = self[start:stop]
         return texts
 
+    def frozen(self, stop: int) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.integer[Any]]]:
+        """Copies of the bytes and the offsets (one more than rows, 4 or 8 bytes each) of rows 0 .. stop - 1:
+        safe without the index's lock (no view of the columns is kept)."""
+        ends = self._ends[: stop + 1]
+        offsets = np.frombuffer(ends, dtype=ends.typecode)
+        data = np.frombuffer(self._data[: int(offsets[-1])] if len(offsets) else b"", dtype=np.uint8)
+        return data, offsets
+
     def pick(self, rows: Iterable[int]) -> list[str]:
         """The texts of these rows, one by one (no view of the columns: safe on a thread without the index's
         lock, unlike `gather`; faster than indexing each, for the few dozen of an event)."""
@@ -257,6 +265,14 @@ class PrefixedTexts(Sequence[str]):
     def suffix(self, i: int) -> str:
         return self._suffixes[i]
 
+    @property
+    def suffix_column(self) -> TextColumn:
+        return self._suffixes
+
+    def codes(self, stop: int) -> npt.NDArray[np.uint16]:
+        """The prefix codes of rows 0 .. stop - 1 (a copy: safe without the index's lock)."""
+        return np.frombuffer(self._codes[:stop], dtype=np.uint16)
+
     def suffixes(self, start: int, stop: int) -> list[str]:
         """The suffixes of rows start .. stop - 1 (`TextColumn.span`)."""
         return self._suffixes.span(start, stop)
@@ -346,6 +362,15 @@ class RawColumn(Sequence[str | None]):
         """The bytes its columns hold (the prefix table aside)."""
         own = self._own_nodes
         return self._code.itemsize * len(self._code) + own.itemsize * len(own) + self._own.nbytes()
+
+    @property
+    def prefixes(self) -> list[str]:
+        """The prefix of each code (codes 0 and 1 name none)."""
+        return self._prefixes
+
+    def codes(self, stop: int) -> npt.NDArray[np.uint16]:
+        """The codes of nodes 0 .. stop - 1: 0 captured as the key, 1 kept whole, else a prefix's (a copy)."""
+        return np.frombuffer(self._code[:stop], dtype=np.uint16)
 
     def _whole(self, node: int) -> str:
         return self._own[bisect_left(self._own_nodes, node)]

@@ -19,6 +19,7 @@ import gc
 import heapq
 from array import array
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ from lotline.store import schema as s
 from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, PARENT_ROLES, parties_in
 from lotline.trace.graph import _KIND_CODE, FOREVER, KINDS, Graph
 from lotline.trace.nodelists import NodeTable
+from lotline.trace.ordering import display_order
 from lotline.trace.pacing import Pause, paced
 
 Ints = npt.NDArray[np.signedinteger[Any]]  # int64, or int32 for what fits: node numbers, pks, rows, ranks
@@ -232,14 +234,7 @@ class Snapshot:
         held, by = graph.aggregations.pairs(nodes)  # (the nodes that held something, by the events)
         kind[held[by <= last]] = _KIND_CODE["container"]
         del held, by
-        displayed: list[str] = []
-        for start in range(0, nodes, _COPY):
-            if pause is not None:
-                pause()
-            displayed += graph.raws.shown_span(start, min(start + _COPY, nodes), graph.keys)
-        _out_of_sight()
-        rank = _rank(displayed, previous, pause)
-        del displayed
+        rank = _rank(graph.display, nodes, previous, pause, lambda: display_order(graph, nodes, pause))
         c, o = graph.group_facts.pairs(view.journal, last, pause)  # (node, group, pk), by group
         cons, (cons_group, cons_pk) = Sparse.of(c[:, 0], c[:, 1], c[:, 2])
         out_ptr, (out_node, out_pk) = csr(o[:, 1], view.groups, o[:, 0], o[:, 2])
@@ -415,35 +410,52 @@ def _out_of_sight() -> None:
     gc.freeze()
 
 
-def _sorted(nodes: range, displayed: list[str], pause: Pause | None) -> list[int]:
+def _sorted(nodes: range, display: Callable[[int], str], pause: Pause | None) -> list[int]:
     """`nodes` in the order of their displayed identifiers. With a pause, sorted a slice at a time and merged:
     one sort of a few hundred thousand strings holds the interpreter for a few hundred milliseconds."""
+    shown = [display(n) for n in paced(nodes, pause)]
+    first = nodes.start
+
+    def key(n: int) -> str:
+        return shown[n - first]
+
     if pause is None or len(nodes) <= _COPY:
-        return sorted(nodes, key=displayed.__getitem__)
+        return sorted(nodes, key=key)
     runs = []
     for start in range(0, len(nodes), _COPY // 4):
         pause()
-        runs.append(sorted(nodes[start : start + _COPY // 4], key=displayed.__getitem__))
-    return list(paced(heapq.merge(*runs, key=displayed.__getitem__), pause))
+        runs.append(sorted(nodes[start : start + _COPY // 4], key=key))
+    return list(paced(heapq.merge(*runs, key=key), pause))
 
 
-def _rank(displayed: list[str], previous: Snapshot | None, pause: Pause | None = None) -> Ints:
-    """Each node's place in the order of the displayed identifiers. Nodes are only ever added, and a node's
+def _rank(
+    display: Callable[[int], str],
+    nodes: int,
+    previous: Snapshot | None,
+    pause: Pause | None = None,
+    order: Callable[[], Ints] | None = None,
+) -> Ints:
+    """Each node's place in the order of the displayed identifiers (`display` of each node; `order`, if
+    given, sorts all of them at once: `ordering.display_order`). Nodes are only ever added, and a node's
     display never changes, so the order of those an earlier snapshot holds stands: only the new ones are
     sorted and merged in. (Sorting millions of strings again is one call of a second or more that keeps
     every other thread waiting for the interpreter, traces included, when a retake runs beside them.)"""
-    nodes = len(displayed)
     if previous is None or not 0 < previous.nodes <= nodes:
-        order = np.array(sorted(range(nodes), key=displayed.__getitem__), dtype=np.int64)
+        if order is None:
+            shown = [display(n) for n in range(nodes)]
+            ranked = np.array(sorted(range(nodes), key=shown.__getitem__), dtype=np.int64)
+            del shown
+        else:
+            ranked = order()
     else:
         old = previous.nodes
         held = np.empty(old, dtype=np.int64)  # the old nodes in order (rank is a permutation)
         held[previous.rank] = np.arange(old, dtype=np.int64)
-        new = _sorted(range(old, nodes), displayed, pause)
-        at = [bisect_right(held, displayed[n], key=displayed.__getitem__) for n in paced(new, pause)]
-        order = np.insert(held, np.array(at, dtype=np.int64), np.array(new, dtype=np.int64))
+        new = _sorted(range(old, nodes), display, pause)
+        at = [bisect_right(held, display(n), key=display) for n in paced(new, pause)]
+        ranked = np.insert(held, np.array(at, dtype=np.int64), np.array(new, dtype=np.int64))
     rank = np.empty(nodes, dtype=np.int64)
-    rank[order] = np.arange(nodes, dtype=np.int64)
+    rank[ranked] = np.arange(nodes, dtype=np.int64)
     return narrow(rank)
 
 
