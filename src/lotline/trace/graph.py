@@ -188,8 +188,16 @@ class Graph:
 
     def compact(self) -> None:
         """Pack what waits to be packed (after a build or a long catch-up)."""
-        for table in (self.consumed_by, self.aggregations, self.shipments, self.receipts):
+        for table in (
+            self.consumed_by,
+            self.produced_by,
+            self.aggregations,
+            self.parents_of,
+            self.shipments,
+            self.receipts,
+        ):
             table.compact()
+        self.group_facts.compact()
 
     # --- reading ----------------------------------------------------------------------------------------
 
@@ -392,6 +400,9 @@ class GroupFacts:
 
     def add_event(self, group: int, pk: int) -> None:
         self._events.add(group, pk)
+
+    def compact(self) -> None:
+        self._events.compact()
 
     def of_row(self, row: int) -> int:
         """The group of an event row, -1 if none."""

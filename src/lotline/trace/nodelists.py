@@ -3,12 +3,12 @@
 Nodes are numbered densely from 0, and most have no entry or one in each table (a serial made by one
 transformation, packed into one case, shipped once). As a dict of Python ints (a `Multimap`) an entry cost
 about 70 bytes at a million events, 30 GB of tables at ten million; here the slot is 4 bytes: the value itself
-(>= 0), -1 for none, or -2 - i for the i-th list of a node with several values (only those make Python
-objects: an int32 array each, about 70 bytes for two values where a list of two int objects took 130).
+(>= 0), -1 for none, or -2 - v for a node with several values, v the first, the others kept as pairs in a
+`SparseLists` (8 bytes a value: no Python object, where a list of two int objects took 130 bytes).
 
 Values are event pks, node numbers and transformation codes: ints in 0 .. 2**31 - 1. Slots are only
-written in one order (the list first, then the slot that points at it), and lists only appended to: a
-reader on another thread (a snapshot retake, the completeness check) sees each entry whole.
+written in one order (the other values first, then the slot that says there are some), and values only
+appended: a reader on another thread (a snapshot retake, the completeness check) sees each entry whole.
 """
 
 from __future__ import annotations
@@ -21,20 +21,20 @@ import numpy as np
 import numpy.typing as npt
 
 _NONE = -1
-_LIST = -2  # slot = _LIST - i: the node's values are in _lists[i]
+_MANY = -2  # slot = _MANY - v: the node has several values, v the first, the others in `_more`
 _GROW = 1.25
 
 
 class NodeLists:
-    __slots__ = ("_count", "_lists", "_slot")
+    __slots__ = ("_count", "_more", "_slot")
 
     def __init__(self) -> None:
         self._slot = array("i")
-        self._lists: list[array[int]] = []
+        self._more = SparseLists()  # the values after the first of the nodes with several
         self._count = 0  # nodes with at least one value
 
     def get(self, node: int, default: Sequence[int] = ()) -> Sequence[int]:
-        """The node's values in the order they were added (a tuple or an array: do not change it)."""
+        """The node's values in the order they were added (a tuple)."""
         slot = self._slot
         if node >= len(slot):
             return default
@@ -43,7 +43,7 @@ class NodeLists:
             return (value,)
         if value == _NONE:
             return default
-        return self._lists[_LIST - value]
+        return (_MANY - value, *self._more.get(node))
 
     def add(self, node: int, value: int) -> None:
         slot = self._slot
@@ -55,10 +55,14 @@ class NodeLists:
             slot[node] = value
             self._count += 1
         elif found >= 0:
-            self._lists.append(array("i", (found, value)))
-            slot[node] = _LIST - (len(self._lists) - 1)
+            self._more.add(node, value)
+            slot[node] = _MANY - found
         else:
-            self._lists[_LIST - found].append(value)
+            self._more.add(node, value)
+
+    def compact(self) -> None:
+        """`SparseLists.compact` of the values after the first."""
+        self._more.compact()
 
     def add_once(self, node: int, value: int) -> None:
         """`add`, unless the node has the value already (repeats are most often the last one added)."""
@@ -85,14 +89,14 @@ class NodeLists:
         in the order added (what a snapshot turns into CSR arrays in one go)."""
         slots = self._slots(nodes)
         single = np.flatnonzero(slots >= 0)
-        listed = np.flatnonzero(slots <= _LIST).tolist()
-        lists = [list(self._lists[_LIST - code]) for code in slots[listed].tolist()]  # (copies: see module)
-        counts = np.fromiter((len(values) for values in lists), dtype=np.int64, count=len(lists))
-        keys = np.concatenate([single, np.repeat(np.asarray(listed, dtype=np.int64), counts)])
+        many = np.flatnonzero(slots <= _MANY)
+        more_nodes, more_values = self._more.pairs(nodes)
+        keep = np.isin(more_nodes, many)  # (values added after the slots were copied: left for the next look)
+        keys = np.concatenate([single, many, more_nodes[keep]])
         values = np.concatenate(
-            [slots[single].astype(np.int64), np.fromiter((v for vs in lists for v in vs), dtype=np.int64)]
+            [slots[single].astype(np.int64), (_MANY - slots[many]).astype(np.int64), more_values[keep]]
         )
-        order = np.argsort(keys, kind="stable")
+        order = np.argsort(keys, kind="stable")  # (a node's first value comes before its others)
         return keys[order], values[order]
 
     def _slots(self, nodes: int | None = None) -> npt.NDArray[np.int32]:
