@@ -51,9 +51,10 @@ TABLE = (
 )
 
 
-def rss_mb(pid: int | str = "self") -> float:
+def rss_mb(pid: int | str = "self", field: str = "VmRSS") -> float:
+    """Resident memory of a process now (VmRSS), or at its highest so far (VmHWM), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -191,7 +192,10 @@ def main(argv: list[str] | None = None) -> None:
         assert status == 200, body
         build_s = time.perf_counter() - started
         index_mb = rss_mb(pid) - before
-        print(f"index: {build_s:.1f} s, {index_mb:.0f} MB more resident memory ({rss_mb(pid):.0f} MB in all)")
+        print(
+            f"index: {build_s:.1f} s, {index_mb:.0f} MB more resident memory ({rss_mb(pid):.0f} MB in all, "
+            f"{rss_mb(pid, 'VmHWM'):.0f} MB at the peak of the build)"
+        )
         rows = _traces(client, db, roots, args.events, build_s, index_mb, max(1, args.repeat))
         recall_line = recall_timing(client, roots["heaviest lots"][0][0], max(1, args.recalls))
     print(recall_line)
