@@ -178,8 +178,6 @@ class Snapshot:
     generation: int = field(init=False)
     whole_mark: npt.NDArray[np.int16] = field(init=False)
     reach_mark: npt.NDArray[np.int16] = field(init=False)
-    reach_depth: npt.NDArray[np.int32] = field(init=False)
-    reach_step: Ints = field(init=False)
     cover_mark: npt.NDArray[np.int16] = field(init=False)
     cover_slot: npt.NDArray[np.int32] = field(init=False)
     new_parents: set[int] = field(init=False)
@@ -196,8 +194,6 @@ class Snapshot:
         self.generation = 0
         self.whole_mark = _resident(self.nodes, np.int16)  # (two bytes: cleared every 32,766 walks)
         self.reach_mark = _resident(self.nodes, np.int16)
-        self.reach_depth = _resident(self.nodes, np.int32)
-        self.reach_step = _resident(self.nodes, np.int32)  # (a walk makes fewer steps than nodes)
         # the first stretch of time a node was walked for: its place in the walk's `FirstStretches`
         self.cover_mark = _resident(self.nodes, np.int16)
         self.cover_slot = _resident(self.nodes, np.int32)

@@ -113,8 +113,10 @@ class _Sweep:
         self.levels: dict[int, _Level] = {}
         # Nodes of the snapshot: marks in its scratch arrays (this walk's generation); newer nodes: below.
         self.gen = snap.next_generation()
-        self.reached_bulk: list[Ints] = []  # snapshot nodes reached, in chunks
-        self.reached_one: list[int] = []
+        # snapshot nodes reached (marked in its `reach_mark`), with the depth and walk step of their first
+        # arrival: in chunks (nodes, depth, steps), and one by one (node, depth, step)
+        self.reached_bulk: list[tuple[Ints, int, Ints]] = []
+        self.reached_one: list[tuple[int, int, int]] = []
         self.reached: dict[int, tuple[int, int]] = {}  # newer nodes -> (depth, step) of their first arrival
         self.whole: set[int] = set()  # newer nodes walked for all time
         # nodes walked for stretches of time: a snapshot node's first stretch in `first`, the others here
@@ -153,9 +155,7 @@ class _Sweep:
                 self.reached[node] = (depth, step)
         elif snap.reach_mark[node] != gen:
             snap.reach_mark[node] = gen
-            snap.reach_depth[node] = depth
-            snap.reach_step[node] = step
-            self.reached_one.append(node)
+            self.reached_one.append((node, depth, step))
         level = self.levels.get(depth)
         if level is None:
             level = self.levels[depth] = _Level()
@@ -174,9 +174,7 @@ class _Sweep:
             self.reached.setdefault(node, (depth, step))
         elif snap.reach_mark[node] != gen:
             snap.reach_mark[node] = gen
-            snap.reach_depth[node] = depth
-            snap.reach_step[node] = step
-            self.reached_one.append(node)
+            self.reached_one.append((node, depth, step))
 
     def push_whole(self, nodes: Ints, steps: Ints, depth: int) -> None:
         """Queue each of `nodes` (snapshot nodes) for all time (transformation outputs), first arrival wins."""
@@ -223,9 +221,7 @@ class _Sweep:
         new = snap.reach_mark[nodes] != gen
         arrived = nodes[new]
         snap.reach_mark[arrived] = gen
-        snap.reach_depth[arrived] = depth
-        snap.reach_step[arrived] = steps[new]
-        self.reached_bulk.append(arrived)
+        self.reached_bulk.append((arrived, depth, steps[new]))
         level = self.levels.get(depth)
         if level is None:
             level = self.levels[depth] = _Level()
@@ -375,10 +371,16 @@ class _Sweep:
 
     def result(self, root: str, root_node: int) -> TraceResult:
         g, snap = self.g, self.snap
-        nodes = np.concatenate([*self.reached_bulk, np.array(self.reached_one, dtype=np.int64)])
-        nodes = nodes[nodes != root_node]
-        nodes = nodes[np.lexsort((snap.rank[nodes], snap.reach_depth[nodes]))]  # by depth, then identifier
-        at_step = snap.reach_step[nodes]
+        one = np.array(self.reached_one, dtype=np.int64).reshape(-1, 3)
+        nodes = np.concatenate([*(n for n, _, _ in self.reached_bulk), one[:, 0]])
+        depths = np.concatenate(
+            [*(np.full(len(n), d, dtype=np.int64) for n, d, _ in self.reached_bulk), one[:, 1]]
+        )
+        at_step = np.concatenate([*(st for _, _, st in self.reached_bulk), one[:, 2]])
+        keep = nodes != root_node
+        nodes, depths, at_step = nodes[keep], depths[keep], at_step[keep]
+        order = np.lexsort((snap.rank[nodes], depths))  # by depth, then identifier
+        nodes, depths, at_step = nodes[order], depths[order], at_step[order]
         steps = at_step.tolist()
         newer = [(n, depth, step) for n, (depth, step) in self.reached.items() if n != root_node]
         shipments = np.unique(np.concatenate(self.shipped)) if self.shipped else np.zeros(0, dtype=np.int64)
@@ -396,9 +398,7 @@ class _Sweep:
         kinds = snap.kind[nodes]
         if snap.new_parents:
             kinds[np.isin(nodes, np.fromiter(snap.new_parents, dtype=np.int64))] = _CONTAINER
-        columns = ItemRows(
-            g.displays(nodes), kinds, snap.reach_depth[nodes], at_step, spelled, nodes, KINDS, used
-        )
+        columns = ItemRows(g.displays(nodes), kinds, depths, at_step, spelled, nodes, KINDS, used)
         items = None
         if newer:  # nodes newer than the snapshot: sorted in with the rest
             items = columns.dicts() + [
