@@ -91,3 +91,15 @@ def test_a_compacted_sparse_table_holds_the_same_and_goes_on_growing() -> None:
     table.compact()  # (nothing waiting: nothing to do)
     table.add(3, 4)
     assert {n: list(v) for n, v in table.items()} == {1: [2], 3: [1, 3, 4]} and len(table) == 2
+
+
+@pytest.mark.parametrize("make", TABLES)
+def test_the_largest_values_come_back_first_or_not(make: Callable[[], NodeTable]) -> None:
+    table = make()
+    top = 2**31 - 1
+    for node, values in {0: [top, 0, top - 1], 1: [top - 2, 5], 2: [0, top]}.items():
+        for value in values:
+            table.add(node, value)
+    assert [list(table.get(n)) for n in range(3)] == [[top, 0, top - 1], [top - 2, 5], [0, top]]
+    nodes, values = table.pairs(3)
+    assert nodes.tolist() == [0, 0, 0, 1, 1, 2, 2] and values.tolist() == [top, 0, top - 1, top - 2, 5, 0, top]

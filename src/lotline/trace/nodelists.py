@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 _NONE = -1
 _MANY = -2  # slot = _MANY - v: the node has several values, v the first, the others in `_more`
+_MANY_ALL = -(2**31)  # the node has several values, all in `_more` (a first too large for the code above)
 _GROW = 1.25
 
 
@@ -43,6 +44,8 @@ class NodeLists:
             return (value,)
         if value == _NONE:
             return default
+        if value == _MANY_ALL:
+            return tuple(self._more.get(node))
         return (_MANY - value, *self._more.get(node))
 
     def add(self, node: int, value: int) -> None:
@@ -55,8 +58,13 @@ class NodeLists:
             slot[node] = value
             self._count += 1
         elif found >= 0:
-            self._more.add(node, value)
-            slot[node] = _MANY - found
+            if _MANY - found > _MANY_ALL:
+                self._more.add(node, value)
+                slot[node] = _MANY - found
+            else:
+                self._more.add(node, found)
+                self._more.add(node, value)
+                slot[node] = _MANY_ALL
         else:
             self._more.add(node, value)
 
@@ -89,9 +97,10 @@ class NodeLists:
         in the order added (what a snapshot turns into CSR arrays in one go)."""
         slots = self._slots(nodes)
         single = np.flatnonzero(slots >= 0)
-        many = np.flatnonzero(slots <= _MANY)
+        many = np.flatnonzero((slots <= _MANY) & (slots != _MANY_ALL))
         more_nodes, more_values = self._more.pairs(nodes)
-        keep = np.isin(more_nodes, many)  # (values added after the slots were copied: left for the next look)
+        # (values added after the slots were copied: left for the next look)
+        keep = np.isin(more_nodes, np.flatnonzero(slots <= _MANY))
         keys = np.concatenate([single, many, more_nodes[keep]])
         values = np.concatenate(
             [slots[single].astype(np.int64), (_MANY - slots[many]).astype(np.int64), more_values[keep]]
