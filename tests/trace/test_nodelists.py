@@ -102,4 +102,5 @@ def test_the_largest_values_come_back_first_or_not(make: Callable[[], NodeTable]
             table.add(node, value)
     assert [list(table.get(n)) for n in range(3)] == [[top, 0, top - 1], [top - 2, 5], [0, top]]
     nodes, values = table.pairs(3)
-    assert nodes.tolist() == [0, 0, 0, 1, 1, 2, 2] and values.tolist() == [top, 0, top - 1, top - 2, 5, 0, top]
+    assert nodes.tolist() == [0, 0, 0, 1, 1, 2, 2]
+    assert values.tolist() == [top, 0, top - 1, top - 2, 5, 0, top]
