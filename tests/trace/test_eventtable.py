@@ -145,3 +145,16 @@ def test_events_read_back_after_the_occurrence_offsets_outgrow_four_bytes(
         back = graph.events[event.pk]
         assert back.ids == event.ids and back.refs == event.refs
     assert graph.events.occurrences(18, 20) is not None
+
+
+def test_an_event_whose_pk_does_not_fit_is_refused_whole() -> None:
+    keys = PrefixedTexts()
+    raws = RawColumn(keys)
+    keys.append(LOT)
+    raws.append(None)
+    table = EventTable(keys, raws)
+    table.append(light(1, HASHED, [("e", LOT, None)]), [0], [None])
+    with pytest.raises(OverflowError, match="below 2\\*\\*31"):
+        table.append(light(2**31, "urn:uuid:big", [("e", LOT, None)]), [0], [None])
+    assert len(table) == 1 and list(table) == [1] and table[1].ids == (LOT,)
+    assert table.occurrences(0, 1) is not None and table.times(1)[0].tolist() == [1]

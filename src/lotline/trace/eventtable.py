@@ -48,7 +48,7 @@ class EventTable(Mapping[int, Light]):
     def __init__(self, keys: PrefixedTexts, raws: RawColumn) -> None:
         self._keys, self._raws = keys, raws  # the graph's, by node
         self._row = array("i")  # by pk: its row, -1 if none
-        self.pks = array("q")  # by row: the pk (the order events were indexed in: `Graph.added`)
+        self.pks = array("i")  # by row: the pk (the order events were indexed in: `Graph.added`)
         self._time = array("q")
         self._type = array("H")  # by row: codes into _words (0: None)
         self._action = array("H")
@@ -87,6 +87,8 @@ class EventTable(Mapping[int, Light]):
     def append(self, event: Light, nodes: Sequence[int], firsts: Sequence[str | None]) -> None:
         """Add an event whose identifiers are the graph's nodes `nodes` (one per `event.ids`), first captured
         in the forms `firsts`."""
+        if not 0 <= event.pk < 2**31:  # (before anything is written: no half row)
+            raise OverflowError(f"event pk {event.pk}: the trace index holds pks below 2**31")
         row = len(self.pks)
         self._time.append(event.time)
         codes = self._word(event.event_type), self._word(event.action), self._word(event.biz_step)
@@ -221,7 +223,7 @@ class EventTable(Mapping[int, Light]):
 
     def times(self, rows: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """(pks, times) of the first `rows` rows, as arrays (copies)."""
-        pks = np.frombuffer(self.pks, dtype=np.int64, count=rows).copy()
+        pks = np.frombuffer(self.pks, dtype=np.int32, count=rows).astype(np.int64)
         return pks, np.frombuffer(self._time, dtype=np.int64, count=rows).copy()
 
     def occurrences(
