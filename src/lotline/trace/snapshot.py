@@ -174,7 +174,6 @@ class Snapshot:
     dirty_node: Bools = field(init=False)
     dirty_group: Bools = field(init=False)
     dirty_parent: Bools = field(init=False)
-    kinds: bytes = field(init=False)
     generation: int = field(init=False)
     whole_mark: npt.NDArray[np.int16] = field(init=False)
     reach_mark: npt.NDArray[np.int16] = field(init=False)
@@ -189,7 +188,6 @@ class Snapshot:
         self.dirty_node = _resident(self.nodes, np.bool_)
         self.dirty_group = _resident(self.groups, np.bool_)
         self.dirty_parent = _resident(self.nodes, np.bool_)
-        self.kinds = self.kind.tobytes()  # indexing bytes is the fastest lookup from Python
         # scratch space of the walks (one at a time: under the index's lock), marked with a walk's generation
         self.generation = 0
         self.whole_mark = _resident(self.nodes, np.int16)  # (two bytes: cleared every 32,766 walks)
