@@ -2,9 +2,10 @@
 
 One `Light` object per event cost about 835 bytes at a million events (its eventID, tuples of roles, keys and
 captured forms, references); ten million of them do not fit the memory a plant server has. The table keeps
-the same facts in columns: the identifiers of each event as node numbers with a role letter and a form code
-(CSR: one run of occurrences per event), eventIDs in their 32 bytes of digest, the words (types, steps,
-actions) and references as codes into tables of their distinct values. About 120 bytes an event.
+the same facts in columns: the identifiers of each event as node numbers with a role letter whose top bit
+says whether it was captured in a form other than its key (CSR: one run of occurrences per event), eventIDs
+in their 32 bytes of digest, the words (types, steps, actions) and references as codes into tables of their
+distinct values. About 110 bytes an event.
 
 `table[pk]` and `table.get(pk)` build the `Light` (microseconds); `time`, `event_id` and `event_type` read
 one column without building it, for loops over thousands of events.
@@ -19,7 +20,6 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
-from operator import eq
 from typing import TypeVar, overload
 
 import numpy as np
@@ -32,9 +32,10 @@ from lotline.trace.nodes import PrefixedTexts, RawColumn, widened
 _HASHED = "ni:///sha-256;"  # the CBV 2.0 event hash that lotline assigns: 32 bytes of digest
 _HASHED_END = "?ver=CBV2.0"
 _HASHED_LEN = len(_HASHED) + 64 + len(_HASHED_END)
-# form codes of an occurrence of an identifier: captured as its key, as the node's first captured form, or
-# in a form of its own (kept in a dict: rare)
-_KEY, _FIRST, _OWN = 0, 1, 2
+# on an occurrence's role letter: the identifier was captured in a form other than its key: the node's first
+# form, or one of its own (those are listed in `_own_at`)
+_CAPTURED = 0x80
+_LETTER = bytes(range(128)) * 2  # (a translate table: the role letter alone)
 _CACHED = 4096  # events kept built (see EventTable._cached)
 _WORDS_NARROW = 1 << 16  # word codes are two bytes until there are this many distinct words (see `_word`)
 _REFS_REMEMBERED = 100_000  # references whose codes are remembered for sharing (see EventTable.__init__)
@@ -59,10 +60,10 @@ class EventTable(Mapping[int, Light]):
         self._by_id = HashIndex()
         self._start = array("I", [0])  # by row: its first occurrence; the last entry ends the last row
         self._node = array("i")  # by occurrence
-        self._role = bytearray()
-        self._form = bytearray()
-        # the forms captured of the occurrences in a form of their own (_OWN): their occurrence numbers, in
-        # ascending order, and their texts (a dict cost 150 bytes each: 46 MB at a million events)
+        self._role = bytearray()  # by occurrence: its role letter, with _CAPTURED
+        # the forms captured of the occurrences in a form of their own (neither the key nor the node's first
+        # form): their occurrence numbers, in ascending order, and their texts (a dict cost 150 bytes each: 46 MB
+        # at a million events)
         self._own_at = array("q")
         self._own_text = PrefixedTexts()
         self._ref_start = array("I", [0])  # by row: its first reference (offsets: `widened`)
@@ -107,19 +108,16 @@ class EventTable(Mapping[int, Light]):
         self._add_event_id(row, event.event_id)
         start = len(self._node)
         self._node.extend(nodes)
-        self._role += event.roles.encode("ascii")
+        roles = bytearray(event.roles.encode("ascii"))
         raws = event.raws
-        if raws is None:
-            self._form += bytes(len(nodes))
-        else:
-            forms = bytearray(map(eq, raws, firsts))  # 1 (_FIRST) where captured as first, None as None too
-            if 0 in forms:
-                for i, (first, raw) in enumerate(zip(firsts, raws, strict=True)):
-                    if raw is not None and raw != first:
-                        forms[i] = _OWN
+        if raws is not None:
+            for i, (first, raw) in enumerate(zip(firsts, raws, strict=True)):
+                if raw is not None:
+                    roles[i] |= _CAPTURED
+                    if raw != first:
                         self._own_text.append(raw)  # (first: a reader that finds the number finds it)
                         self._own_at.append(start + i)
-            self._form += forms
+        self._role += roles
         self._start = widened(self._start, len(self._node))
         self._start.append(len(self._node))
         ref_of = self._ref_of
@@ -212,7 +210,7 @@ class EventTable(Mapping[int, Light]):
         """The nodes of the event's identifiers in these roles (`Light.nodes_in`), without building it."""
         row = self._existing(pk)
         a, b = self._start[row], self._start[row + 1]
-        return nodes_in(self._role[a:b].decode("ascii"), self._node[a:b], roles)
+        return nodes_in(self._role[a:b].translate(_LETTER).decode("ascii"), self._node[a:b], roles)
 
     def refs(self, pk: int) -> tuple[Ref, ...]:
         """The event's references (`Light.refs`), without building it."""
@@ -241,7 +239,7 @@ class EventTable(Mapping[int, Light]):
             return None
         row = np.repeat(np.arange(start, stop, dtype=np.int64), np.diff(bounds))
         node = np.frombuffer(self._node[a:b], dtype=np.int32).astype(np.int64)
-        role = np.frombuffer(bytes(self._role[a:b]), dtype=np.uint8)
+        role = np.frombuffer(bytes(self._role[a:b].translate(_LETTER)), dtype=np.uint8)
         pks = np.frombuffer(self.pks[start:stop], dtype=self.pks.typecode).astype(np.int64)[row - start]
         return row, node, role, pks
 
@@ -286,9 +284,6 @@ class EventTable(Mapping[int, Light]):
             refs.append((kind, kind_type, texts[2 * code], texts[2 * code + 1] or None))
         return tuple(refs)
 
-    def _own_form(self, occurrence: int) -> str:
-        return self._own_text[bisect_left(self._own_at, occurrence)]
-
     def _light(self, row: int) -> Light:
         return self._cached(row)
 
@@ -296,14 +291,17 @@ class EventTable(Mapping[int, Light]):
         a, b = self._start[row], self._start[row + 1]
         nodes = self._node[a:b]
         keys = self._keys
-        forms = self._form[a:b]
+        marks = self._role[a:b]
         raws: tuple[str | None, ...] | None = None
-        if any(forms):
-            own = self._own_form
+        if a < b and max(marks) >= _CAPTURED:
+            own_at = self._own_at
+            lo = bisect_left(own_at, a)
+            own = {own_at[k] - a: k for k in range(lo, bisect_left(own_at, b, lo))}  # place -> text number
             firsts = self._raws.pick(nodes)
+            texts = self._own_text
             raws = tuple(
-                None if f == _KEY else first if f == _FIRST else own(a + i)
-                for i, (first, f) in enumerate(zip(firsts, forms, strict=True))
+                None if m < _CAPTURED else first if i not in own else texts[own[i]]
+                for i, (first, m) in enumerate(zip(firsts, marks, strict=True))
             )
         words = self._words
         tid = self._tid[row]
@@ -318,7 +316,7 @@ class EventTable(Mapping[int, Light]):
             words[self._step[row]],
             None if tid < 0 else self._tids[tid],
             False,
-            self._role[a:b].decode("ascii"),
+            marks.translate(_LETTER).decode("ascii"),
             tuple(keys.pick(nodes)),
             raws,
             self._refs_of(row),
