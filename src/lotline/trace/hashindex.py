@@ -102,7 +102,8 @@ class HashIndex:
         if len(batch) and int(batch[:, 1].max()) >= 2**31:
             raise OverflowError("rows of a HashIndex stay below 2**31")
         hashes, rows = self._arrays()
-        at = np.searchsorted(hashes, batch[:, 0], side="right")  # after equal hashes: older rows first
+        # after equal hashes: older rows first (asked as uint32: else numpy converts the whole column)
+        at = np.searchsorted(hashes, batch[:, 0].astype(np.uint32), side="right")
         self._columns = (
             array("I", np.insert(hashes, at, batch[:, 0].astype(np.uint32)).tobytes()),
             array("i", np.insert(rows, at, batch[:, 1].astype(np.int32)).tobytes()),

@@ -176,7 +176,10 @@ class SparseLists:
         nodes, values, waiting = self._state
         more = np.array([(n, v) for n, vs in waiting.items() for v in vs], dtype=np.int64).reshape(-1, 2)
         more = more[np.argsort(more[:, 0], kind="stable")]
-        at = np.searchsorted(np.frombuffer(nodes, dtype=np.int32), more[:, 0], side="right")  # after: older
+        column = np.frombuffer(nodes, dtype=np.int32)
+        at = np.searchsorted(
+            column, more[:, 0].astype(np.int32), side="right"
+        )  # after equal nodes: older first
         merged_nodes = np.insert(np.frombuffer(nodes, dtype=np.int32), at, more[:, 0].astype(np.int32))
         merged_values = np.insert(np.frombuffer(values, dtype=np.int32), at, more[:, 1].astype(np.int32))
         self._state = (array("i", merged_nodes.tobytes()), array("i", merged_values.tobytes()), {})

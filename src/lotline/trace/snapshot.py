@@ -94,7 +94,8 @@ class Sparse:
 
     def gather(self, keys: Ints) -> tuple[Ints, Ints]:
         """`gather` over this CSR: (which key of `keys` each row belongs to, row positions)."""
-        at = np.searchsorted(self.keys, keys)
+        # (the keys asked in the table's own type: else numpy converts the whole table, at every call)
+        at = np.searchsorted(self.keys, keys.astype(self.keys.dtype, copy=False))
         hit = at < len(self.keys)
         hit[hit] = self.keys[at[hit]] == keys[hit]
         which = np.flatnonzero(hit)
