@@ -198,6 +198,10 @@ def main(argv: list[str] | None = None) -> None:
         )
         rows = _traces(client, db, roots, args.events, build_s, index_mb, max(1, args.repeat))
         recall_line = recall_timing(client, roots["heaviest lots"][0][0], max(1, args.recalls))
+        recall_line += (
+            f"; the server's resident memory after all of it: {rss_mb(pid):.0f} MB (peak "
+            f"{rss_mb(pid, 'VmHWM'):.0f} MB)"
+        )
     print(recall_line)
     if args.record:
         record(args.record, rows, recall_line)
