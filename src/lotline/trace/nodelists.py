@@ -175,13 +175,11 @@ class SparseLists:
     def _merge(self) -> None:
         nodes, values, waiting = self._state
         more = np.array([(n, v) for n, vs in waiting.items() for v in vs], dtype=np.int64).reshape(-1, 2)
-        more = more[np.argsort(more[:, 0], kind="stable")]
+        more = more[np.argsort(more[:, 0], kind="stable")].astype(np.int32)  # (the columns' own type)
         column = np.frombuffer(nodes, dtype=np.int32)
-        at = np.searchsorted(
-            column, more[:, 0].astype(np.int32), side="right"
-        )  # after equal nodes: older first
-        merged_nodes = np.insert(np.frombuffer(nodes, dtype=np.int32), at, more[:, 0].astype(np.int32))
-        merged_values = np.insert(np.frombuffer(values, dtype=np.int32), at, more[:, 1].astype(np.int32))
+        at = np.searchsorted(column, more[:, 0], side="right")  # after equal nodes: older first
+        merged_nodes = np.insert(column, at, more[:, 0])
+        merged_values = np.insert(np.frombuffer(values, dtype=np.int32), at, more[:, 1])
         self._state = (array("i", merged_nodes.tobytes()), array("i", merged_values.tobytes()), {})
 
     def __contains__(self, node: object) -> bool:
