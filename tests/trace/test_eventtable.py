@@ -111,7 +111,8 @@ def test_references_read_back_as_captured_also_after_their_codes_are_forgotten(
 def test_more_distinct_steps_and_reference_types_than_two_bytes_number_still_read_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # (the word columns are two bytes a code until there are 65,536 words: then they widen, with what they hold)
+    # (the word and shape columns are two bytes a code until there are 65,536 of them: then they widen, with
+    # what they hold)
     monkeypatch.setattr("lotline.trace.eventtable._WORDS_NARROW", 8)
     graph = Graph()
     added = [
@@ -125,7 +126,8 @@ def test_more_distinct_steps_and_reference_types_than_two_bytes_number_still_rea
         for pk in range(1, 12)
     ]
     graph.add_all(added)
-    assert len(graph.events._words) > 8 and graph.events._type.typecode == "I"
+    assert len(graph.events._words) > 8 and graph.events._ref_type.typecode == "I"
+    assert len(graph.events._shapes) > 8 and graph.events._shape.typecode == "I"
     for event in added:
         assert graph.events[event.pk].biz_step == event.biz_step and graph.events.refs(event.pk) == tuple(
             event.refs

@@ -91,7 +91,8 @@ def test_a_containment_cycle_does_not_trap_a_walk(engine: sa.Engine) -> None:
 
 
 def test_walks_answer_the_same_when_their_marks_start_over(engine: sa.Engine) -> None:
-    # the snapshot's scratch marks are two bytes: every 32,766 walks they are cleared and counted from 1
+    # the snapshot's scratch marks are one byte: every 254 walks they are cleared and counted from 1; the
+    # slots of first stretches start over when their count nears 2**31
     index = index_of(
         engine,
         transform([RAW], [S1, S2], at(2)),
@@ -101,12 +102,15 @@ def test_walks_answer_the_same_when_their_marks_start_over(engine: sa.Engine) ->
     )
     first = index.trace("forward", RAW)
     snap = index.snapshot()
-    snap.generation = 2**15 - 3
+    snap.generation = 2**8 - 3
+    snap.slots = 2**31 - snap.nodes - 1
     for _ in range(3):  # the last two walks start over from 1
         again = index.trace("forward", RAW)
         assert ids(again) == ids(first) == {S1, S2, CASE, PALLET}
         assert party_ids(again) == {CUSTOMER_A}
+        assert party_ids(index.trace("backward", S1)) == set()
     assert 0 < snap.generation < 10 and int(snap.whole_mark.max()) < 10
+    assert 0 < snap.slots < 100 and int(snap.cover_slot.max()) < 100
 
 
 def test_traces_do_not_wait_for_a_retake_and_use_it_once_it_is_ready(

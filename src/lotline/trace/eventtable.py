@@ -4,8 +4,8 @@ One `Light` object per event cost about 835 bytes at a million events (its event
 captured forms, references); ten million of them do not fit the memory a plant server has. The table keeps
 the same facts in columns: the identifiers of each event as node numbers with a role letter whose top bit
 says whether it was captured in a form other than its key (CSR: one run of occurrences per event), eventIDs
-in their 32 bytes of digest, the words (types, steps, actions) and references as codes into tables of their
-distinct values. About 110 bytes an event.
+in their 32 bytes of digest, the type, action and step together and the references as codes into tables of
+their distinct values. About 100 bytes an event.
 
 `table[pk]` and `table.get(pk)` build the `Light` (microseconds); `time`, `event_id` and `event_type` read
 one column without building it, for loops over thousands of events.
@@ -40,6 +40,7 @@ _CACHED = 4096  # events kept built (see EventTable._cached)
 _WORDS_NARROW = 1 << 16  # word codes are two bytes until there are this many distinct words (see `_word`)
 _REFS_REMEMBERED = 100_000  # references whose codes are remembered for sharing (see EventTable.__init__)
 Ref = tuple[str, str, str, str | None]
+Shape = tuple[str, str | None, str | None]  # an event's type, action and step
 T = TypeVar("T")
 
 
@@ -51,10 +52,15 @@ class EventTable(Mapping[int, Light]):
         self._row = array("i")  # by pk: its row, -1 if none
         self.pks = array("i")  # by row: the pk (the order events were indexed in: `Graph.added`)
         self._time = array("q")
-        self._type = array("H")  # by row: codes into _words (0: None)
-        self._action = array("H")
-        self._step = array("H")
-        self._tid = array("i")  # by row: code into _tids, -1 if none
+        # by row: its type, action and step as one code into _shapes (a plant's events come in a few dozen
+        # of these): two bytes a row where three codes took six
+        self._shape = array("H")
+        self._shapes: list[Shape] = []
+        self._shape_of: dict[Shape, int] = {}
+        # the rows with a transformationID (ascending) and its code into _tids: 8 bytes such a row, where a
+        # column of codes took 4 bytes every row
+        self._tid_rows = array("i")
+        self._tid_code = array("i")
         self._digest = bytearray()  # by row: 32 bytes, the eventID's digest where it is a CBV hash
         self._other_ids: dict[int, str] = {}  # row -> eventID, where it is not
         self._by_id = HashIndex()
@@ -92,19 +98,18 @@ class EventTable(Mapping[int, Light]):
             raise OverflowError(f"event pk {event.pk}: the trace index holds pks below 2**31")
         row = len(self.pks)
         self._time.append(event.time)
-        codes = self._word(event.event_type), self._word(event.action), self._word(event.biz_step)
-        self._type.append(codes[0])  # (the codes first: a new word may widen the columns, see `_word`)
-        self._action.append(codes[1])
-        self._step.append(codes[2])
+        shape = self._shape_code(
+            (event.event_type, event.action, event.biz_step)
+        )  # (first: it may widen the column)
+        self._shape.append(shape)
         tid = event.transformation_id
-        if tid is None:
-            self._tid.append(-1)
-        else:
+        if tid is not None:
             code = self._tid_of.get(tid)
             if code is None:
                 code = self._tid_of[tid] = len(self._tids)
                 self._tids.append(tid)
-            self._tid.append(code)
+            self._tid_code.append(code)
+            self._tid_rows.append(row)
         self._add_event_id(row, event.event_id)
         start = len(self._node)
         self._node.extend(nodes)
@@ -141,12 +146,22 @@ class EventTable(Mapping[int, Light]):
             rows.extend([-1] * (event.pk + 1 - len(rows)))
         rows[event.pk] = row  # last: the row is whole
 
+    def _shape_code(self, shape: Shape) -> int:
+        code = self._shape_of.get(shape)
+        if code is None:
+            code = len(self._shapes)
+            if code == _WORDS_NARROW:  # more distinct shapes than two bytes number: the column widens
+                self._shape = array("I", self._shape)
+            self._shapes.append(shape)
+            self._shape_of[shape] = code
+        return code
+
     def _word(self, word: str | None) -> int:
         code = self._word_of.get(word)
         if code is None:
             code = len(self._words)
             if code == _WORDS_NARROW:  # more distinct words than two bytes number: the columns widen
-                for name in ("_type", "_action", "_step", "_ref_kind", "_ref_type"):
+                for name in ("_ref_kind", "_ref_type"):
                     setattr(self, name, array("I", getattr(self, name)))
             self._words.append(word)
             self._word_of[word] = code
@@ -201,10 +216,10 @@ class EventTable(Mapping[int, Light]):
         return self._time[self._existing(pk)]
 
     def event_type(self, pk: int) -> str | None:
-        return self._words[self._type[self._existing(pk)]]
+        return self._shapes[self._shape[self._existing(pk)]][0]
 
     def action(self, pk: int) -> str | None:
-        return self._words[self._action[self._existing(pk)]]
+        return self._shapes[self._shape[self._existing(pk)]][1]
 
     def nodes_in(self, pk: int, roles: frozenset[str]) -> list[int]:
         """The nodes of the event's identifiers in these roles (`Light.nodes_in`), without building it."""
@@ -303,17 +318,17 @@ class EventTable(Mapping[int, Light]):
                 None if m < _CAPTURED else first if i not in own else texts[own[i]]
                 for i, (first, m) in enumerate(zip(firsts, marks, strict=True))
             )
-        words = self._words
-        tid = self._tid[row]
-        event_type = words[self._type[row]]
-        assert event_type is not None
+        event_type, action, step = self._shapes[self._shape[row]]
+        tid_rows = self._tid_rows
+        at = bisect_left(tid_rows, row)
+        tid = self._tid_code[at] if at < len(tid_rows) and tid_rows[at] == row else -1
         return Light(
             self.pks[row],
             self._event_id(row),
             event_type,
-            words[self._action[row]],
+            action,
             self._time[row],
-            words[self._step[row]],
+            step,
             None if tid < 0 else self._tids[tid],
             False,
             marks.translate(_LETTER).decode("ascii"),

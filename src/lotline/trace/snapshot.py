@@ -41,6 +41,10 @@ __all__ = ["KINDS", "Snapshot", "Sparse", "View", "csr", "gather"]
 # event after it can send part of a trace through the one-node-at-a-time path.
 REBUILD_AFTER = 20_000
 _COPY = 65_536  # identifiers sorted between two pauses (see _sorted)
+# what changed of a snapshot node after the snapshot was taken (Snapshot.dirty): the transformations it went
+# into, the containers it was in or the shipments that carried it; what it contained, as a parent
+DIRTY_NODE = 1
+DIRTY_PARENT = 2
 
 
 def csr(keys: Ints, size: int, *columns: Ints) -> tuple[Ints, list[Ints]]:
@@ -114,6 +118,19 @@ def _none() -> tuple[Ints, Ints]:
     return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
 
 
+def _by_group(ptr: Ints, pks: Ints) -> tuple[Ints, Ints, Ints]:
+    """The event of each group's rows (CSR `ptr` over `pks`) when they all have the same (-1 for a group
+    without rows), and the rows of the other groups with their events: (group_pk, odd_rows, odd_pk)."""
+    counts = np.diff(ptr)
+    some = counts > 0
+    group_pk = np.full(len(counts), -1, dtype=np.int64)
+    group_pk[some] = pks[ptr[:-1][some]]
+    odd_groups = np.unique(np.repeat(np.arange(len(counts)), counts)[pks != np.repeat(group_pk, counts)])
+    group_pk[odd_groups] = -1
+    _, odd_rows = gather(ptr, odd_groups)
+    return narrow(group_pk), narrow(odd_rows), narrow(pks[odd_rows])
+
+
 def _resident(size: int, dtype: type[np.generic]) -> npt.NDArray[Any]:
     """A zeroed array whose memory is mapped now: `np.zeros` leaves large arrays to the kernel's lazy zero
     pages, faulted in one by one by whoever writes first."""
@@ -160,15 +177,22 @@ class Snapshot:
     cons: Sparse  # node -> (group, input event pk)
     cons_group: Ints
     cons_pk: Ints
-    out_ptr: Ints  # group -> (output node, event pk)
+    out_ptr: Ints  # group -> output nodes
     out_node: Ints
-    out_pk: Ints
-    # containment spans, grouped by child (those of child c at cont_ptr[c]:cont_ptr[c + 1]): the parent, the
-    # event that put the child in and the one that took it out (-1: never). A span's start and end are those
-    # events' times (`span_starts`, `span_ends`): 4 bytes a span each where the times took 8.
+    # the event that made a group's outputs (`made_by`): one for all of them (-1: they differ, then by output
+    # row in odd_rows, odd_pk): 4 bytes a group, where one for each output took 40 MB at a million events
+    group_pk: Ints
+    odd_rows: Ints
+    odd_pk: Ints
+    # containment spans, grouped by child (those of child c at cont_ptr[c]:cont_ptr[c + 1]): the parent and
+    # the event that put the child in. A span's start and end are the times of the events that opened and
+    # closed it (`span_starts`, `span_ends`): 4 bytes a span each where the times took 8. Few spans close
+    # (a case unpacked, a lot taken off a pallet): theirs closing events are listed by span (closed_spans,
+    # closed_pk, ascending)
     span_parent: Ints
     span_opened: Ints
-    span_closed: Ints
+    closed_spans: Ints
+    closed_pk: Ints
     cont_ptr: Ints
     ship: Sparse  # node -> shipment event pks
     ship_pk: Ints
@@ -183,30 +207,28 @@ class Snapshot:
     party_names: list[str]
     journal: int  # how much of Graph.added the snapshot has seen
     declared: set[str]  # declarations applied
-    dirty_node: Bools = field(init=False)
+    dirty: npt.NDArray[np.uint8] = field(init=False)  # by node: DIRTY_NODE | DIRTY_PARENT
     dirty_group: Bools = field(init=False)
-    dirty_parent: Bools = field(init=False)
     generation: int = field(init=False)
-    whole_mark: npt.NDArray[np.int16] = field(init=False)
-    reach_mark: npt.NDArray[np.int16] = field(init=False)
-    cover_mark: npt.NDArray[np.int16] = field(init=False)
+    whole_mark: npt.NDArray[np.uint8] = field(init=False)
+    reach_mark: npt.NDArray[np.uint8] = field(init=False)
     cover_slot: npt.NDArray[np.int32] = field(init=False)
+    slots: int = field(init=False)
     new_parents: set[int] = field(init=False)
     changed: int = 0  # events seen after the snapshot
 
     def __post_init__(self) -> None:
         # Written to by every trace and catch-up: allocated resident (`_resident`), else the first traces
         # after a build pay the page faults of hundreds of megabytes of zero pages (10-40 ms each).
-        self.dirty_node = _resident(self.nodes, np.bool_)
+        self.dirty = _resident(self.nodes, np.uint8)
         self.dirty_group = _resident(self.groups, np.bool_)
-        self.dirty_parent = _resident(self.nodes, np.bool_)
         # scratch space of the walks (one at a time: under the index's lock), marked with a walk's generation
         self.generation = 0
-        self.whole_mark = _resident(self.nodes, np.int16)  # (two bytes: cleared every 32,766 walks)
-        self.reach_mark = _resident(self.nodes, np.int16)
-        # the first stretch of time a node was walked for: its place in the walk's `FirstStretches`
-        self.cover_mark = _resident(self.nodes, np.int16)
+        self.whole_mark = _resident(self.nodes, np.uint8)  # (one byte: cleared every 254 walks)
+        self.reach_mark = _resident(self.nodes, np.uint8)
+        # the first stretch of time a node was walked for: its slot in the walk's `FirstStretches`
         self.cover_slot = _resident(self.nodes, np.int32)
+        self.slots = 1  # slots of cover_slot numbered so far (see FirstStretches)
         self.new_parents: set[int] = set()  # snapshot nodes that first held something after it was taken
 
     @classmethod
@@ -244,6 +266,9 @@ class Snapshot:
         c, o = graph.group_facts.pairs(view.journal, last, pause)  # (node, group, pk), by group
         cons, (cons_group, cons_pk) = Sparse.of(c[:, 0], c[:, 1], c[:, 2])
         out_ptr, (out_node, out_pk) = csr(o[:, 1], view.groups, o[:, 0], o[:, 2])
+        del c, o
+        group_pk, odd_rows, odd_pk = _by_group(out_ptr, out_pk)
+        del out_pk
         spans = array("q")
         alive = graph.alive_as_of(view.last, view.declared)
         for parent in paced([p for p in graph.aggregations if p < nodes], pause):
@@ -254,6 +279,9 @@ class Snapshot:
         sp = np.frombuffer(spans, dtype=np.int64).reshape(-1, 4)
         cont_ptr, (span_parent, span_opened, span_closed) = csr(sp[:, 0], nodes, sp[:, 1], sp[:, 2], sp[:, 3])
         del spans, sp
+        closed_spans = np.flatnonzero(span_closed >= 0)
+        closed_pk = span_closed[closed_spans]
+        del span_closed
         party_ids: dict[str, int] = {}
         ship, ship_pk, dest, dest_party = _movements(
             graph, view, graph.shipments, s.REF_DESTINATION, party_ids, pause
@@ -274,10 +302,13 @@ class Snapshot:
             cons_pk=cons_pk,
             out_ptr=out_ptr,
             out_node=narrow(out_node),
-            out_pk=narrow(out_pk),
+            group_pk=group_pk,
+            odd_rows=odd_rows,
+            odd_pk=odd_pk,
             span_parent=narrow(span_parent),
             span_opened=narrow(span_opened),
-            span_closed=narrow(span_closed),
+            closed_spans=narrow(closed_spans),
+            closed_pk=narrow(closed_pk),
             cont_ptr=cont_ptr,
             ship=ship,
             ship_pk=ship_pk,
@@ -298,13 +329,29 @@ class Snapshot:
 
     def span_ends(self, spans: Ints) -> Ints:
         """When these spans ended: the times of the events that closed them, `FOREVER` if none."""
-        closed = self.span_closed[spans]
-        return np.where(closed >= 0, self.time[closed], FOREVER)
+        ends = np.full(len(spans), FOREVER, dtype=np.int64)
+        table = self.closed_spans
+        if len(table) and len(spans):
+            at = np.searchsorted(table, spans.astype(table.dtype, copy=False))
+            np.minimum(at, len(table) - 1, out=at)
+            hit = table[at] == spans
+            ends[hit] = self.time[self.closed_pk[at[hit]]]
+        return ends
+
+    def made_by(self, groups: Ints, rows: Ints) -> Ints:
+        """The events that made the outputs at `rows` (of out_node), of transformation groups `groups`."""
+        made = self.group_pk[groups].astype(np.int64)
+        odd = made < 0
+        if odd.any():
+            table = self.odd_rows
+            made[odd] = self.odd_pk[np.searchsorted(table, rows[odd].astype(table.dtype, copy=False))]
+        return made
 
     def next_generation(self) -> int:
-        """A fresh mark for a walk's scratch arrays (cleared when the counter would overflow)."""
-        if self.generation >= 2**15 - 2:
-            for marks in (self.whole_mark, self.reach_mark, self.cover_mark):
+        """A fresh mark for a sweep's scratch arrays `whole_mark` and `reach_mark` (cleared when the counter
+        would overflow: a millisecond a million nodes, once every 254 sweeps)."""
+        if self.generation >= 2**8 - 2:
+            for marks in (self.whole_mark, self.reach_mark):
                 marks.fill(0)
             self.generation = 0
         self.generation += 1
@@ -314,26 +361,25 @@ class Snapshot:
         """(receipt pk, source party) of every receipt of `node`, or of a container holding it (nested) while
         it did, within [since, until): `traverse._backward_step`'s second rule over the arrays. None when
         the snapshot cannot answer exactly (the node or one of its containers changed after it was taken)."""
-        if node >= self.nodes or self.dirty_node[node]:
+        if node >= self.nodes or self.dirty[node] & DIRTY_NODE:
             return None
-        gen = self.next_generation()
         nodes = np.array([node], dtype=np.int64)
         lo = np.array([-(2**62)], dtype=np.int64)
         hi = np.array([2**62], dtype=np.int64)
         carriers = [(nodes, lo, hi)]
         more: dict[int, list[tuple[int, int]]] = {}  # stretches after a node's first (in `firsts`)
-        firsts = FirstStretches(self, gen)
+        firsts = FirstStretches(self)
         firsts.add(node, int(lo[0]), int(hi[0]))
         while len(nodes):
             owner, spans = gather(self.cont_ptr, nodes)
             parents = self.span_parent[spans]
-            if self.dirty_parent[parents].any() or self.dirty_node[parents].any():
+            if self.dirty[parents].any():  # (as a node or as a parent)
                 return None
             a = np.maximum(lo[owner], self.span_starts(spans))
             b = np.minimum(hi[owner], self.span_ends(spans))
             ok = a < b
             parents, a, b = parents[ok], a[ok], b[ok]
-            new = self.cover_mark[parents] != gen
+            new = ~firsts.has_many(parents)
             _, first = np.unique(parents[new], return_index=True)
             fresh = np.flatnonzero(new)[first]
             firsts.add_many(parents[fresh], a[fresh], b[fresh])
@@ -383,7 +429,7 @@ class Snapshot:
                 self._dirty(event.nodes_in(INPUT_ROLES))
             parents = event.nodes_in(PARENT_ROLES)
             if parents and event.event_type in ("AggregationEvent", "AssociationEvent"):
-                self._dirty(parents, self.dirty_parent)
+                self._dirty(parents, DIRTY_PARENT)
                 node = parents[0]
                 if node < self.nodes and self.kind[node] != _KIND_CODE["container"]:
                     self.new_parents.add(node)
@@ -398,14 +444,14 @@ class Snapshot:
                     if pk <= self.last_pk:
                         self.live[pk] = False
                         # its spans change: replayed without it
-                        self._dirty(graph.events[pk].nodes_in(PARENT_ROLES), self.dirty_parent)
+                        self._dirty(graph.events[pk].nodes_in(PARENT_ROLES), DIRTY_PARENT)
             self.declared = set(graph.declared)
 
-    def _dirty(self, nodes: list[int], marks: Bools | None = None) -> None:
-        marks = self.dirty_node if marks is None else marks
+    def _dirty(self, nodes: list[int], flag: int = DIRTY_NODE) -> None:
+        dirty = self.dirty
         for node in nodes:
             if node < self.nodes:
-                marks[node] = True
+                dirty[node] |= flag
 
 
 def _out_of_sight() -> None:
@@ -495,31 +541,47 @@ def _movements(
 
 
 class FirstStretches:
-    """The first stretch of time each snapshot node was walked for in one walk: the node's mark and slot in
-    the snapshot's scratch arrays (`cover_mark`, `cover_slot`), the stretch itself here, so the snapshot
-    spends 6 bytes a node on it, not 18."""
+    """The first stretch of time each snapshot node was walked for in one walk: the node's slot in the
+    snapshot's scratch array `cover_slot`, the stretch itself here, so the snapshot spends 4 bytes a node on
+    it, not 16 (two times).
 
-    __slots__ = ("_ends", "_gen", "_snap", "_starts")
+    Slots are numbered on from the snapshot's counter (`Snapshot.slots`), never reused: a walk's own slots
+    are those from the counter's value when it began, so no mark of an earlier walk needs clearing (walks
+    run one at a time, under the index's lock)."""
 
-    def __init__(self, snap: Snapshot, gen: int) -> None:
-        self._snap, self._gen = snap, gen
+    __slots__ = ("_base", "_ends", "_snap", "_starts")
+
+    def __init__(self, snap: Snapshot) -> None:
+        self._snap = snap
+        if snap.slots + snap.nodes >= 2**31:  # (a walk numbers at most one slot a node)
+            snap.cover_slot.fill(0)
+            snap.slots = 1
+        self._base = snap.slots
         self._starts, self._ends = array("q"), array("q")
 
+    def has(self, node: int) -> bool:
+        """Whether the node has its first stretch in this walk (a snapshot node)."""
+        return bool(self._snap.cover_slot[node] >= self._base)
+
+    def has_many(self, nodes: Ints) -> Bools:
+        return self._snap.cover_slot[nodes] >= self._base
+
     def add(self, node: int, start: int, end: int) -> None:
-        self._snap.cover_mark[node] = self._gen
-        self._snap.cover_slot[node] = len(self._starts)
+        snap = self._snap
+        snap.cover_slot[node] = snap.slots
+        snap.slots += 1
         self._starts.append(start)
         self._ends.append(end)
 
     def add_many(self, nodes: Ints, starts: Ints, ends: Ints) -> None:
         """`add` for distinct nodes."""
         snap = self._snap
-        snap.cover_mark[nodes] = self._gen
-        snap.cover_slot[nodes] = np.arange(len(self._starts), len(self._starts) + len(nodes), dtype=np.int32)
+        snap.cover_slot[nodes] = np.arange(snap.slots, snap.slots + len(nodes), dtype=np.int32)
+        snap.slots += len(nodes)
         self._starts.frombytes(np.ascontiguousarray(starts, dtype=np.int64).tobytes())
         self._ends.frombytes(np.ascontiguousarray(ends, dtype=np.int64).tobytes())
 
     def covers(self, node: int, start: int, end: int) -> bool:
         """Whether [start, end) lies within the node's first stretch (the node has one in this walk)."""
-        slot = self._snap.cover_slot[node]
+        slot = int(self._snap.cover_slot[node]) - self._base
         return bool(self._starts[slot] <= start and end <= self._ends[slot])

@@ -18,7 +18,7 @@ import numpy as np
 from lotline.store import schema as s
 from lotline.trace.graph import FOREVER, Graph
 from lotline.trace.result import ItemRows, TraceResult
-from lotline.trace.snapshot import KINDS, FirstStretches, Ints, Snapshot, gather
+from lotline.trace.snapshot import DIRTY_NODE, DIRTY_PARENT, KINDS, FirstStretches, Ints, Snapshot, gather
 
 START = -(2**62)  # the beginning of time (traverse.EVER)
 NO_STEP = -1  # the path of the root: no events
@@ -120,7 +120,7 @@ class _Sweep:
         self.reached: dict[int, tuple[int, int]] = {}  # newer nodes -> (depth, step) of their first arrival
         self.whole: set[int] = set()  # newer nodes walked for all time
         # nodes walked for stretches of time: a snapshot node's first stretch in `first`, the others here
-        self.first = FirstStretches(snap, self.gen)
+        self.first = FirstStretches(snap)
         self.covered: dict[int, list[tuple[int, int]]] = {}
         self.parties: dict[tuple[str, str], set[str]] = {}
         self.shipped: list[Ints] = []  # shipments (pks) found in bulk: their parties are read at the end
@@ -140,7 +140,7 @@ class _Sweep:
                 snap.whole_mark[node] = gen
             else:
                 self.whole.add(node)
-        elif known and snap.cover_mark[node] != gen:
+        elif known and not self.first.has(node):
             self.first.add(node, start, end)
         else:
             if known and self.first.covers(node, start, end):  # (known: it has its first stretch)
@@ -201,7 +201,7 @@ class _Sweep:
             return
         snap, gen = self.snap, self.gen
         open_ = snap.whole_mark[nodes] != gen
-        fresh = open_ & (snap.cover_mark[nodes] != gen)
+        fresh = open_ & ~self.first.has_many(nodes)
         _, first = np.unique(nodes[fresh], return_index=True)
         bulk = np.flatnonzero(fresh)[first]
         if len(bulk):
@@ -243,7 +243,7 @@ class _Sweep:
         nodes, starts, ends, steps = level.arrays()
         slow = nodes >= snap.nodes
         known = ~slow
-        slow[known] = snap.dirty_node[nodes[known]]
+        slow[known] = (snap.dirty[nodes[known]] & DIRTY_NODE) != 0
         fast = np.flatnonzero(~slow)
         n, lo, hi, st = nodes[fast], starts[fast], ends[fast], steps[fast]
         o1, p1 = snap.cons.gather(n)
@@ -252,7 +252,7 @@ class _Sweep:
         # nodes whose transformation groups or containers changed after the snapshot: walked one by one
         worse = np.zeros(len(n), dtype=np.bool_)
         worse[o1[snap.dirty_group[g1]]] = True
-        worse[o2[snap.dirty_parent[snap.span_parent[s2]]]] = True
+        worse[o2[(snap.dirty[snap.span_parent[s2]] & DIRTY_PARENT) != 0]] = True
         slow[fast[worse]] = True
         fine = ~worse
         keep1, keep2 = fine[o1], fine[o2]
@@ -275,7 +275,7 @@ class _Sweep:
         first.sort()
         o1, g1, via = o1[first], g1[first], pk[first]
         pair, rows = gather(snap.out_ptr, g1)
-        made = snap.out_pk[rows]
+        made = snap.made_by(g1[pair], rows)
         t = snap.time[made]
         ok = snap.live[made] & (t >= self.since) & (t < self.until)
         pair, made, outputs = pair[ok], made[ok], snap.out_node[rows[ok]]
@@ -308,7 +308,7 @@ class _Sweep:
         if node < snap.nodes:
             if snap.whole_mark[node] == gen:
                 return
-            if snap.cover_mark[node] == gen and self.first.covers(node, start, end):
+            if self.first.has(node) and self.first.covers(node, start, end):
                 return
         elif node in self.whole:
             return
