@@ -288,3 +288,15 @@ def test_a_sparse_csr_finds_the_same_rows_as_a_dense_one() -> None:
     assert table.gather(np.zeros(0, dtype=np.int64))[0].tolist() == []
     empty, _ = Sparse.of(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     assert empty.gather(asked)[1].tolist() == []
+
+
+def test_a_group_whose_events_differ_keeps_the_event_of_each_input_and_output() -> None:
+    # group 0: one event (7) for its input and outputs; group 1 (a transformationID): inputs of events 8 and 9,
+    # outputs of 9; group 2: an output only
+    cons_group, cons_pk = np.array([0, 1, 1]), np.array([7, 8, 9])
+    out_ptr, out_pk = np.array([0, 2, 4, 5]), np.array([7, 7, 9, 9, 11])
+    group_pk, *odd = snapshot._group_events(3, cons_group, cons_pk, out_ptr, out_pk)
+    assert group_pk.tolist() == [7, -1, 11]
+    assert snapshot._events_of(group_pk, cons_group, np.arange(3), odd[0], odd[1]).tolist() == [7, 8, 9]
+    out_group = np.array([0, 0, 1, 1, 2])
+    assert snapshot._events_of(group_pk, out_group, np.arange(5), odd[2], odd[3]).tolist() == [7, 7, 9, 9, 11]

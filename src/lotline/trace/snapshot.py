@@ -118,17 +118,38 @@ def _none() -> tuple[Ints, Ints]:
     return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
 
 
-def _by_group(ptr: Ints, pks: Ints) -> tuple[Ints, Ints, Ints]:
-    """The event of each group's rows (CSR `ptr` over `pks`) when they all have the same (-1 for a group
-    without rows), and the rows of the other groups with their events: (group_pk, odd_rows, odd_pk)."""
-    counts = np.diff(ptr)
-    some = counts > 0
-    group_pk = np.full(len(counts), -1, dtype=np.int64)
-    group_pk[some] = pks[ptr[:-1][some]]
-    odd_groups = np.unique(np.repeat(np.arange(len(counts)), counts)[pks != np.repeat(group_pk, counts)])
-    group_pk[odd_groups] = -1
-    _, odd_rows = gather(ptr, odd_groups)
-    return narrow(group_pk), narrow(odd_rows), narrow(pks[odd_rows])
+def _group_events(
+    groups: int, cons_group: Ints, cons_pk: Ints, out_ptr: Ints, out_pk: Ints
+) -> tuple[Ints, Ints, Ints, Ints, Ints]:
+    """The one event of each transformation group whose inputs and outputs all name the same (-1 for the
+    others, and for a group with none), and for the others the event of each of their input rows and output
+    rows: (group_pk, odd_cons_rows, odd_cons_pk, odd_out_rows, odd_out_pk), rows ascending."""
+    out_group = np.repeat(np.arange(groups, dtype=np.int32), np.diff(out_ptr))
+    group_pk = np.full(groups, -1, dtype=np.int64)
+    group_pk[cons_group] = cons_pk  # (any row's event: checked against all of them below)
+    group_pk[out_group] = out_pk
+    odd = np.zeros(groups, dtype=np.bool_)
+    odd[cons_group[cons_pk != group_pk[cons_group]]] = True
+    odd[out_group[out_pk != group_pk[out_group]]] = True
+    group_pk[odd] = -1
+    odd_cons = np.flatnonzero(odd[cons_group])
+    odd_out = np.flatnonzero(odd[out_group])
+    return (
+        narrow(group_pk),
+        narrow(odd_cons),
+        narrow(cons_pk[odd_cons]),
+        narrow(odd_out),
+        narrow(out_pk[odd_out]),
+    )
+
+
+def _events_of(group_pk: Ints, groups: Ints, rows: Ints, odd_rows: Ints, odd_pk: Ints) -> Ints:
+    """The events of `rows` (of groups `groups`): their group's one event, else their own (odd_rows, odd_pk)."""
+    found = group_pk[groups].astype(np.int64)
+    odd = found < 0
+    if odd.any():
+        found[odd] = odd_pk[np.searchsorted(odd_rows, rows[odd].astype(odd_rows.dtype, copy=False))]
+    return found
 
 
 def _resident(size: int, dtype: type[np.generic]) -> npt.NDArray[Any]:
@@ -176,14 +197,16 @@ class Snapshot:
     rank: Ints  # by node: its place in the order of the identifiers as displayed (results are sorted by it)
     cons: Sparse  # node -> (group, input event pk)
     cons_group: Ints
-    cons_pk: Ints
     out_ptr: Ints  # group -> output nodes
     out_node: Ints
-    # the event that made a group's outputs (`made_by`): one for all of them (-1: they differ, then by output
-    # row in odd_rows, odd_pk): 4 bytes a group, where one for each output took 40 MB at a million events
+    # the event of a group's inputs and outputs (`used_by`, `made_by`): one for all of them, -1 where they
+    # differ (a transformationID's events), then by row in odd_cons_rows/pk and odd_out_rows/pk: 4 bytes a
+    # group, where one for each input and output took 50 MB at a million events
     group_pk: Ints
-    odd_rows: Ints
-    odd_pk: Ints
+    odd_cons_rows: Ints
+    odd_cons_pk: Ints
+    odd_out_rows: Ints
+    odd_out_pk: Ints
     # containment spans, grouped by child (those of child c at cont_ptr[c]:cont_ptr[c + 1]): the parent and
     # the event that put the child in. A span's start and end are the times of the events that opened and
     # closed it (`span_starts`, `span_ends`): 4 bytes a span each where the times took 8. Few spans close
@@ -267,8 +290,8 @@ class Snapshot:
         cons, (cons_group, cons_pk) = Sparse.of(c[:, 0], c[:, 1], c[:, 2])
         out_ptr, (out_node, out_pk) = csr(o[:, 1], view.groups, o[:, 0], o[:, 2])
         del c, o
-        group_pk, odd_rows, odd_pk = _by_group(out_ptr, out_pk)
-        del out_pk
+        group_pk, *odd = _group_events(view.groups, cons_group, cons_pk, out_ptr, out_pk)
+        del cons_pk, out_pk
         spans = array("q")
         alive = graph.alive_as_of(view.last, view.declared)
         for parent in paced([p for p in graph.aggregations if p < nodes], pause):
@@ -299,12 +322,13 @@ class Snapshot:
             rank=rank,
             cons=cons,
             cons_group=cons_group,
-            cons_pk=cons_pk,
             out_ptr=out_ptr,
             out_node=narrow(out_node),
             group_pk=group_pk,
-            odd_rows=odd_rows,
-            odd_pk=odd_pk,
+            odd_cons_rows=odd[0],
+            odd_cons_pk=odd[1],
+            odd_out_rows=odd[2],
+            odd_out_pk=odd[3],
             span_parent=narrow(span_parent),
             span_opened=narrow(span_opened),
             closed_spans=narrow(closed_spans),
@@ -338,14 +362,13 @@ class Snapshot:
             ends[hit] = self.time[self.closed_pk[at[hit]]]
         return ends
 
+    def used_by(self, groups: Ints, rows: Ints) -> Ints:
+        """The events that consumed the inputs at `rows` (of cons), of transformation groups `groups`."""
+        return _events_of(self.group_pk, groups, rows, self.odd_cons_rows, self.odd_cons_pk)
+
     def made_by(self, groups: Ints, rows: Ints) -> Ints:
         """The events that made the outputs at `rows` (of out_node), of transformation groups `groups`."""
-        made = self.group_pk[groups].astype(np.int64)
-        odd = made < 0
-        if odd.any():
-            table = self.odd_rows
-            made[odd] = self.odd_pk[np.searchsorted(table, rows[odd].astype(table.dtype, copy=False))]
-        return made
+        return _events_of(self.group_pk, groups, rows, self.odd_out_rows, self.odd_out_pk)
 
     def next_generation(self) -> int:
         """A fresh mark for a sweep's scratch arrays `whole_mark` and `reach_mark` (cleared when the counter

@@ -265,7 +265,7 @@ class _Sweep:
     def _made_into(self, depth: int, lo: Ints, hi: Ints, st: Ints, o1: Ints, p1: Ints, g1: Ints) -> None:
         """Outputs of every transformation (group) that consumed a node while it was walked."""
         snap = self.snap
-        pk = snap.cons_pk[p1]
+        pk = snap.used_by(g1, p1)
         t = snap.time[pk]
         ok = snap.live[pk] & (t >= lo[o1]) & (t < hi[o1]) & (t >= self.since) & (t < self.until)
         if not ok.any():
