@@ -1,8 +1,8 @@
 """A multimap from 64-bit hashes to row numbers in flat arrays: the compact way to find a row by its text.
 
-A Python dict from strings to ints costs about 100 bytes an entry plus the strings; this costs 8 (sorted
-columns of the hashes' low 32 bits and int32 rows: rows stay below 2**31, as node numbers and pks do in the
-index) and keeps no text. Hashes can collide (32 bits: a lookup among 30 million keys meets a stranger one
+A Python dict from strings to ints costs about 100 bytes an entry plus the strings; this costs 6 (the
+hashes' low 32 bits, sorted, as 65,536 buckets of their top 16 bits holding the low 16, and int32 rows: rows
+stay below 2**31, as node numbers and pks do in the index) and keeps no text. Hashes can collide (32 bits: a lookup among 30 million keys meets a stranger one
 time in 140), so a lookup returns every row with the hash and the caller compares the text it keeps
 elsewhere (`EventTable.find` compares eventIDs).
 
@@ -26,6 +26,8 @@ from lotline.trace.multimap import Multimap
 
 _MERGE_AT = 65_536  # entries in the dict before a merge (or a 32nd of the columns, if more)
 _LOW = 0xFFFF_FFFF  # the bits of a hash kept
+_HALF = 0xFFFF  # of those, the bits stored (the others name the bucket)
+_BUCKETS = 1 << 16
 
 
 def text_hash(text: str) -> int:
@@ -37,8 +39,15 @@ class HashIndex:
     __slots__ = ("_columns", "_recent", "_size")
 
     def __init__(self) -> None:
-        # (hashes, rows): never changed once made (a merge makes new ones), so numpy may view them safely
-        self._columns: tuple[array[int], array[int]] = (array("I"), array("i"))
+        # (bucket pointers, low halves, rows): never changed once made (a merge makes new ones), so numpy may
+        # view them safely. Entries are sorted by their 32 kept bits; the top 16 name a bucket (its entries at
+        # ptr[b]:ptr[b + 1]), and only the low 16 are stored: 6 bytes an entry where the whole 32 took 8
+        # (80 MB at ten million events).
+        self._columns: tuple[array[int], array[int], array[int]] = (
+            array("q", bytes(8 * (_BUCKETS + 1))),
+            array("H"),
+            array("i"),
+        )
         self._recent: Multimap[int, int] = Multimap()
         self._size = 0
 
@@ -49,7 +58,7 @@ class HashIndex:
         recent = self._recent
         recent.add(hashed & _LOW, row)
         self._size += 1
-        if len(recent) >= max(_MERGE_AT, len(self._columns[0]) >> 5):
+        if len(recent) >= max(_MERGE_AT, len(self._columns[1]) >> 5):
             self._merge()
 
     def rows(self, hashed: int) -> list[int]:
@@ -58,26 +67,29 @@ class HashIndex:
         # the batch first, then the columns: a merge on another thread assigns the columns before it empties
         # the batch, so a reader sees its rows at least once (and drops a second sighting)
         recent = self._recent.get(hashed)
-        hashes, rows = self._columns
-        lo = bisect_left(hashes, hashed)  # (a scalar np.searchsorted costs several times more)
-        found = []
-        while lo < len(hashes) and hashes[lo] == hashed:
-            found.append(int(rows[lo]))
-            lo += 1
+        found = self._found(self._columns, hashed)
         found += [r for r in recent if r not in found]
         return found
 
+    @staticmethod
+    def _found(columns: tuple[array[int], array[int], array[int]], hashed: int) -> list[int]:
+        ptr, lows, rows = columns
+        bucket, low = hashed >> 16, hashed & _HALF
+        end = ptr[bucket + 1]
+        at = bisect_left(lows, low, ptr[bucket], end)  # (a scalar np.searchsorted costs several times more)
+        found = []
+        while at < end and lows[at] == low:
+            found.append(rows[at])
+            at += 1
+        return found
+
     def rows_many(self, hashed: npt.NDArray[np.int64]) -> list[list[int]]:
-        """`rows` for many hashes at once (one sorted search for all of them)."""
+        """`rows` for many hashes at once."""
         recent = self._recent.copy()  # (see rows: the batch before the columns)
-        hashed = (hashed & _LOW).astype(np.uint32)
-        hashes, rows = self._arrays()
-        los = np.searchsorted(hashes, hashed, side="left")
-        his = np.searchsorted(hashes, hashed, side="right")
-        single = rows[np.minimum(los, len(rows) - 1)].tolist() if len(rows) else [0] * len(hashed)
+        columns = self._columns
         found: list[list[int]] = []
-        for h, lo, hi, one in zip(hashed.tolist(), los.tolist(), his.tolist(), single, strict=True):
-            some = [] if hi == lo else [one] if hi == lo + 1 else rows[lo:hi].tolist()
+        for h in (hashed & _LOW).tolist():
+            some = self._found(columns, h)
             if recent:
                 some += [r for r in recent.get(h) if r not in some]
             found.append(some)
@@ -101,15 +113,24 @@ class HashIndex:
         batch = batch[np.lexsort((batch[:, 1], batch[:, 0]))]
         if len(batch) and int(batch[:, 1].max()) >= 2**31:
             raise OverflowError("rows of a HashIndex stay below 2**31")
-        hashes, rows = self._arrays()
-        # after equal hashes: older rows first (asked as uint32: else numpy converts the whole column)
-        at = np.searchsorted(hashes, batch[:, 0].astype(np.uint32), side="right")
+        ptr, lows, rows = self._arrays()
+        # the kept bits of every entry, spelled out for the search (after equal hashes: older rows first)
+        kept = np.repeat(np.arange(_BUCKETS, dtype=np.uint32) << 16, np.diff(ptr)) | lows
+        at = np.searchsorted(kept, batch[:, 0].astype(np.uint32), side="right")
+        del kept
+        added = np.zeros(_BUCKETS + 1, dtype=np.int64)
+        np.cumsum(np.bincount(batch[:, 0] >> 16, minlength=_BUCKETS), out=added[1:])
         self._columns = (
-            array("I", np.insert(hashes, at, batch[:, 0].astype(np.uint32)).tobytes()),
+            array("q", (ptr + added).tobytes()),
+            array("H", np.insert(lows, at, (batch[:, 0] & _HALF).astype(np.uint16)).tobytes()),
             array("i", np.insert(rows, at, batch[:, 1].astype(np.int32)).tobytes()),
         )
         self._recent = Multimap()
 
-    def _arrays(self) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int32]]:
-        hashes, rows = self._columns
-        return np.frombuffer(hashes, dtype=np.uint32), np.frombuffer(rows, dtype=np.int32)
+    def _arrays(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint16], npt.NDArray[np.int32]]:
+        ptr, lows, rows = self._columns
+        return (
+            np.frombuffer(ptr, dtype=np.int64),
+            np.frombuffer(lows, dtype=np.uint16),
+            np.frombuffer(rows, dtype=np.int32),
+        )
