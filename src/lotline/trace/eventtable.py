@@ -28,6 +28,7 @@ import numpy.typing as npt
 from lotline.trace.facts import Light, nodes_in
 from lotline.trace.hashindex import HashIndex, text_hash
 from lotline.trace.nodes import PrefixedTexts, RawColumn, widened
+from lotline.trace.records import RecordFile
 
 _HASHED = "ni:///sha-256;"  # the CBV 2.0 event hash that lotline assigns: 32 bytes of digest
 _HASHED_END = "?ver=CBV2.0"
@@ -61,7 +62,9 @@ class EventTable(Mapping[int, Light]):
         # column of codes took 4 bytes every row
         self._tid_rows = array("i")
         self._tid_code = array("i")
-        self._digest = bytearray()  # by row: 32 bytes, the eventID's digest where it is a CBV hash
+        # by row: 32 bytes, the eventID's digest where it is a CBV hash, in a file (`RecordFile`: read only to
+        # spell a result's eventIDs)
+        self._digest = RecordFile(32)
         self._other_ids: dict[int, str] = {}  # row -> eventID, where it is not
         self._by_id = HashIndex()
         self._start = array("I", [0])  # by row: its first occurrence; the last entry ends the last row
@@ -170,10 +173,10 @@ class EventTable(Mapping[int, Light]):
     def _add_event_id(self, row: int, event_id: str) -> None:
         digest, hashed = _id_hash(event_id)
         if digest is None:
-            self._digest += bytes(32)
+            self._digest.append(bytes(32))
             self._other_ids[row] = event_id
         else:
-            self._digest += digest
+            self._digest.append(digest)
         self._by_id.add(hashed, row)
 
     # --- reading ----------------------------------------------------------------------------------------
@@ -267,7 +270,7 @@ class EventTable(Mapping[int, Light]):
         rows = np.frombuffer(self._row, dtype=np.int32)[np.asarray(listed, dtype=np.int64)]
         if (rows < 0).any():
             raise KeyError(listed[int(np.argmax(rows < 0))])
-        spelled = np.frombuffer(self._digest, dtype=np.uint8).reshape(-1, 32)[rows].tobytes().hex()
+        spelled = self._digest.many(rows.tolist()).hex()
         ids = {
             pk: f"{_HASHED}{spelled[i : i + 64]}{_HASHED_END}"
             for pk, i in zip(listed, range(0, len(spelled), 64), strict=True)
@@ -288,7 +291,7 @@ class EventTable(Mapping[int, Light]):
         other = self._other_ids.get(row)
         if other is not None:
             return other
-        return f"{_HASHED}{self._digest[row * 32 : row * 32 + 32].hex()}{_HASHED_END}"
+        return f"{_HASHED}{self._digest[row].hex()}{_HASHED_END}"
 
     def _refs_of(self, row: int) -> tuple[Ref, ...]:
         words, kinds, types, texts = self._words, self._ref_kind, self._ref_type, self._ref_text
