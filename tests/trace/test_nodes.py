@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lotline.trace import nodes
+from lotline.trace import offsets
 from lotline.trace.nodes import NodeIds, PrefixedTexts, RawColumn, TextColumn
 
 COLUMNS = [TextColumn, PrefixedTexts]
@@ -173,10 +173,10 @@ def test_once_the_prefix_table_is_full_new_prefixes_are_kept_whole(monkeypatch: 
 
 
 @pytest.mark.parametrize("column_type", COLUMNS)
-def test_texts_read_back_after_their_offsets_outgrow_four_bytes(
+def test_texts_read_back_after_their_offsets_turn_whole(
     column_type: type[TextColumn | PrefixedTexts], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(nodes, "NARROW", 40)  # (4 GiB of text, in small)
+    monkeypatch.setattr(offsets, "_SPAN", 100)  # (a block of texts over 64 KiB, in small)
     column = column_type()
     texts = [f"https://id.gs1.org/01/09521234543213/21/{n:05}" for n in range(30)]
     column.extend(texts[:10])

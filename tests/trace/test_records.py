@@ -42,6 +42,6 @@ def test_a_row_not_written_is_an_index_error() -> None:
 
 def test_a_small_column_makes_no_file() -> None:
     column = RecordFile(32)
-    for row in range(100):
+    for _ in range(100):
         column.append(bytes(32))
     assert column._file is None and column.many([5, 2]) == bytes(64)
