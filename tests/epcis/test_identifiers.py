@@ -18,8 +18,10 @@ from lotline.epcis.identifiers import (
     _AGREED,
     _dl_to_dl,
     _fast,
+    _identity_key,
     _urn_to_dl,
     common_digital_link,
+    forget_remembered,
     hash_canonical,
     identity_key,
     idpat_like,
@@ -397,3 +399,11 @@ def test_identity_keys_reuse_what_the_event_hash_converted() -> None:
     event = {"type": "ObjectEvent", "eventTime": "2026-01-27T19:54:50.448+01:00", "epcList": [uri]}
     assert D + "01/14012345100010/21/987654321" in prehash(event)
     assert _AGREED[uri] == identity_key(uri) == D + "01/14012345100010/21/987654321"
+
+
+def test_identity_keys_are_the_same_after_the_memos_are_emptied() -> None:
+    urn = "urn:epc:id:sgtin:4012345.011111.987"
+    key = identity_key(urn)
+    forget_remembered()
+    assert not _AGREED and _identity_key.cache_info().currsize == 0
+    assert identity_key(urn) == key == "https://id.gs1.org/01/04012345111118/21/987"

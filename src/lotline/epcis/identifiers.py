@@ -438,6 +438,16 @@ def common_digital_link(uri: str) -> str | None:
 
 # --- public API ------------------------------------------------------------------------------------------
 
+
+def forget_remembered() -> None:
+    """Empty the memos of identifiers worked out (up to 65,536 of each): after a long read of events (the trace
+    index's build), whose last entries, made late, are scattered over the whole heap and keep the
+    allocator from handing it back."""
+    _AGREED.clear()
+    _identity_key.cache_clear()
+    hash_canonical.cache_clear()
+
+
 # The identity key of a common GS1 identifier already worked out (by the event hash or `identity_key`), or
 # None: a bound `dict.get`, for loops that look up every identifier of an event (`lotline.pipeline.prepare`).
 known_identity_key: Final = _AGREED.get

@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, select
 
+from lotline.epcis.identifiers import forget_remembered
 from lotline.pipeline.prepare import identifiers_of, references_of
 from lotline.store.engine import is_sqlite_file
 from lotline.store.schema import events
@@ -102,6 +103,8 @@ class TraceIndex:
                         self.graph.compact()
                         self.snapshot()
                         gc.freeze()
+                        self._values.clear()  # (memos of the build: see give_back_memory)
+                        forget_remembered()
                         give_back_memory()
                     self._seen = seen
                     return added
