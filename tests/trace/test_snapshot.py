@@ -19,8 +19,9 @@ import sqlalchemy as sa
 
 from lotline.trace import index as trace_index
 from lotline.trace import pacing, snapshot
+from lotline.trace.csr import Sparse
 from lotline.trace.graph import Graph
-from lotline.trace.snapshot import Snapshot, Sparse, View, _rank, csr, gather
+from lotline.trace.snapshot import Snapshot, View, _rank
 from tests.trace.builders import (
     CUSTOMER_A,
     CUSTOMER_B,
@@ -273,21 +274,6 @@ def test_a_retake_holds_off_full_garbage_collections_until_it_is_done(
     assert during[0][:2] == before[:2] and during[0][2] > 1_000_000  # no full collection meanwhile
     assert gc.get_threshold() == before
     assert ids(index.trace("forward", RAW)) == {S1, CASE}
-
-
-def test_a_sparse_csr_finds_the_same_rows_as_a_dense_one() -> None:
-    rng = np.random.default_rng(7)
-    keys = rng.integers(0, 50, size=200)
-    values = np.arange(200)
-    ptr, (dense,) = csr(keys, 60, values)
-    table, (sparse,) = Sparse.of(keys, values)
-    asked = np.array([59, 3, 3, 0, 49, 55, 17], dtype=np.int64)  # some with rows, some without, repeats
-    owner, rows = gather(ptr, asked)
-    owner2, rows2 = table.gather(asked)
-    assert owner.tolist() == owner2.tolist() and dense[rows].tolist() == sparse[rows2].tolist()
-    assert table.gather(np.zeros(0, dtype=np.int64))[0].tolist() == []
-    empty, _ = Sparse.of(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    assert empty.gather(asked)[1].tolist() == []
 
 
 def test_a_group_whose_events_differ_keeps_the_event_of_each_input_and_output() -> None:

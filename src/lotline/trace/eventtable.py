@@ -101,9 +101,8 @@ class EventTable(Mapping[int, Light]):
             raise OverflowError(f"event pk {event.pk}: the trace index holds pks below 2**31")
         row = len(self.pks)
         self._time.append(event.time)
-        shape = self._shape_code(
-            (event.event_type, event.action, event.biz_step)
-        )  # (first: it may widen the column)
+        # (the code first: a new shape may widen the column, see `_shape_code`)
+        shape = self._shape_code((event.event_type, event.action, event.biz_step))
         self._shape.append(shape)
         tid = event.transformation_id
         if tid is not None:

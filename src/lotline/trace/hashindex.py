@@ -2,8 +2,8 @@
 
 A Python dict from strings to ints costs about 100 bytes an entry plus the strings; this costs 6 (the
 hashes' low 32 bits, sorted, as 65,536 buckets of their top 16 bits holding the low 16, and int32 rows: rows
-stay below 2**31, as node numbers and pks do in the index) and keeps no text. Hashes can collide (32 bits: a lookup among 30 million keys meets a stranger one
-time in 140), so a lookup returns every row with the hash and the caller compares the text it keeps
+stay below 2**31, as node numbers and pks do in the index) and keeps no text. Hashes can collide (32 bits:
+a lookup among 30 million keys meets a stranger one time in 140), so a lookup returns every row with the hash and the caller compares the text it keeps
 elsewhere (`EventTable.find` compares eventIDs).
 
 New entries go to a small dict first and are merged into the sorted columns in batches (a merge is one

@@ -103,7 +103,8 @@ class TraceIndex:
                         self.graph.compact()
                         self.snapshot()
                         gc.freeze()
-                        self._values.clear()  # (memos of the build: see give_back_memory)
+                        # memos of the build, whose last entries pin much of the heap (see give_back_memory)
+                        self._values.clear()
                         forget_remembered()
                         give_back_memory()
                     self._seen = seen

@@ -27,16 +27,16 @@ import numpy as np
 import numpy.typing as npt
 
 from lotline.store import schema as s
+from lotline.trace.csr import Ints, Sparse, csr, find_sorted, gather, narrow
 from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, PARENT_ROLES, parties_in
 from lotline.trace.graph import _KIND_CODE, FOREVER, KINDS, Graph
 from lotline.trace.nodelists import NodeTable
 from lotline.trace.ordering import display_order
 from lotline.trace.pacing import Pause, paced
 
-Ints = npt.NDArray[np.signedinteger[Any]]  # int64, or int32 for what fits: node numbers, pks, rows, ranks
 Bools = npt.NDArray[np.bool_]
 
-__all__ = ["KINDS", "Snapshot", "Sparse", "View", "csr", "gather"]
+__all__ = ["KINDS", "Snapshot", "View"]
 # Rebuild once this many events arrived after the snapshot (or a tenth of what it holds, if more): each
 # event after it can send part of a trace through the one-node-at-a-time path.
 REBUILD_AFTER = 20_000
@@ -45,77 +45,6 @@ _COPY = 65_536  # identifiers sorted between two pauses (see _sorted)
 # into, the containers it was in or the shipments that carried it; what it contained, as a parent
 DIRTY_NODE = 1
 DIRTY_PARENT = 2
-
-
-def csr(keys: Ints, size: int, *columns: Ints) -> tuple[Ints, list[Ints]]:
-    """Rows grouped by `keys` (0 <= key < size), in their original order within a key: (ptr, columns), rows
-    of key k at ptr[k]:ptr[k + 1] (ptr narrowed to int32: `narrow`)."""
-    order = np.argsort(keys, kind="stable")
-    ptr = np.zeros(size + 1, dtype=np.int64)
-    np.cumsum(np.bincount(keys, minlength=size), out=ptr[1:])
-    return narrow(ptr), [column[order] for column in columns]
-
-
-def narrow(values: Ints) -> Ints:
-    """int32 if every value fits (node numbers, pks, rows and ranks below two billion: half the memory of
-    the snapshot's columns, a slot for every node and event), else as it is. Arithmetic on them promotes
-    to int64 wherever an int64 takes part (`gather`'s offsets, the walks' keys)."""
-    if len(values) and (int(values.max()) >= 2**31 or int(values.min()) < -(2**31)):
-        return values
-    return values.astype(np.int32)
-
-
-def gather(ptr: Ints, keys: Ints) -> tuple[Ints, Ints]:
-    """For each key (in order), the rows of its CSR range: (which key of `keys` each row belongs to, row
-    positions)."""
-    starts = ptr[keys]
-    counts = ptr[keys + 1] - starts
-    total = int(counts.sum())
-    owner = np.repeat(np.arange(len(keys), dtype=np.int64), counts)
-    if total == 0:
-        return owner, owner
-    first = np.cumsum(counts) - counts
-    return owner, np.arange(total, dtype=np.int64) - first[owner] + starts[owner]
-
-
-@dataclass(frozen=True, slots=True)
-class Sparse:
-    """A CSR over the few keys that have rows (nodes consumed, shipped or received; shipment and receipt
-    events): the keys in order and their pointers, 8 bytes a key that has rows where a dense pointer array
-    cost 4 bytes for every key (node or pk): 120 MB an array at ten million events."""
-
-    keys: Ints  # ascending, distinct
-    ptr: Ints  # rows of keys[i] at ptr[i]:ptr[i + 1]
-
-    @classmethod
-    def of(cls, keys: Ints, *columns: Ints) -> tuple[Sparse, list[Ints]]:
-        """Rows grouped by `keys`, in their original order within a key: (the CSR, columns)."""
-        order = np.argsort(keys, kind="stable")
-        distinct, counts = np.unique(keys[order], return_counts=True)
-        ptr = np.zeros(len(distinct) + 1, dtype=np.int64)
-        np.cumsum(counts, out=ptr[1:])
-        return cls(narrow(distinct), narrow(ptr)), [narrow(column[order]) for column in columns]
-
-    def gather(self, keys: Ints) -> tuple[Ints, Ints]:
-        """`gather` over this CSR: (which key of `keys` each row belongs to, row positions). Most keys asked
-        have no rows (a serial is rarely shipped or received itself): that answer takes as few numpy calls as
-        it can (each costs microseconds, and a backward trace asks for every identifier it walks)."""
-        table = self.keys
-        if not len(keys) or not len(table):
-            return _none()
-        # (the keys asked in the table's own type: else numpy converts the whole table, at every call)
-        at = np.searchsorted(table, keys.astype(table.dtype, copy=False))
-        np.minimum(at, len(table) - 1, out=at)
-        hit = table[at] == keys
-        if not hit.any():
-            return _none()
-        which = np.flatnonzero(hit)
-        owner, rows = gather(self.ptr, at[which])
-        return which[owner], rows
-
-
-def _none() -> tuple[Ints, Ints]:
-    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
 
 
 def _group_events(
@@ -354,12 +283,8 @@ class Snapshot:
     def span_ends(self, spans: Ints) -> Ints:
         """When these spans ended: the times of the events that closed them, `FOREVER` if none."""
         ends = np.full(len(spans), FOREVER, dtype=np.int64)
-        table = self.closed_spans
-        if len(table) and len(spans):
-            at = np.searchsorted(table, spans.astype(table.dtype, copy=False))
-            np.minimum(at, len(table) - 1, out=at)
-            hit = table[at] == spans
-            ends[hit] = self.time[self.closed_pk[at[hit]]]
+        at, hit = find_sorted(self.closed_spans, spans)
+        ends[hit] = self.time[self.closed_pk[at[hit]]]
         return ends
 
     def used_by(self, groups: Ints, rows: Ints) -> Ints:

@@ -1,0 +1,92 @@
+"""Rows grouped by key in flat integer arrays (compressed sparse rows), for the snapshot's tables.
+
+`csr` groups rows under dense keys (a pointer for every key: nodes, groups); `Sparse` under the few keys
+that have rows (a sorted search instead of a pointer for every one); `gather` reads the rows of many keys at
+once; `narrow` keeps columns in 4 bytes where their values fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Ints = npt.NDArray[np.signedinteger[Any]]  # int64, or int32 for what fits: node numbers, pks, rows, ranks
+Bools = npt.NDArray[np.bool_]
+
+
+def csr(keys: Ints, size: int, *columns: Ints) -> tuple[Ints, list[Ints]]:
+    """Rows grouped by `keys` (0 <= key < size), in their original order within a key: (ptr, columns), rows
+    of key k at ptr[k]:ptr[k + 1] (ptr narrowed to int32: `narrow`)."""
+    order = np.argsort(keys, kind="stable")
+    ptr = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=size), out=ptr[1:])
+    return narrow(ptr), [column[order] for column in columns]
+
+
+def narrow(values: Ints) -> Ints:
+    """int32 if every value fits (node numbers, pks, rows and ranks below two billion: half the memory of
+    the snapshot's columns, a slot for every node and event), else as it is. Arithmetic on them promotes
+    to int64 wherever an int64 takes part (`gather`'s offsets, the walks' keys)."""
+    if len(values) and (int(values.max()) >= 2**31 or int(values.min()) < -(2**31)):
+        return values
+    return values.astype(np.int32)
+
+
+def gather(ptr: Ints, keys: Ints) -> tuple[Ints, Ints]:
+    """For each key (in order), the rows of its CSR range: (which key of `keys` each row belongs to, row
+    positions)."""
+    starts = ptr[keys]
+    counts = ptr[keys + 1] - starts
+    total = int(counts.sum())
+    owner = np.repeat(np.arange(len(keys), dtype=np.int64), counts)
+    if total == 0:
+        return owner, owner
+    first = np.cumsum(counts) - counts
+    return owner, np.arange(total, dtype=np.int64) - first[owner] + starts[owner]
+
+
+@dataclass(frozen=True, slots=True)
+class Sparse:
+    """A CSR over the few keys that have rows (nodes consumed, shipped or received; shipment and receipt
+    events): the keys in order and their pointers, 8 bytes a key that has rows where a dense pointer array
+    cost 4 bytes for every key (node or pk): 120 MB an array at ten million events."""
+
+    keys: Ints  # ascending, distinct
+    ptr: Ints  # rows of keys[i] at ptr[i]:ptr[i + 1]
+
+    @classmethod
+    def of(cls, keys: Ints, *columns: Ints) -> tuple[Sparse, list[Ints]]:
+        """Rows grouped by `keys`, in their original order within a key: (the CSR, columns)."""
+        order = np.argsort(keys, kind="stable")
+        distinct, counts = np.unique(keys[order], return_counts=True)
+        ptr = np.zeros(len(distinct) + 1, dtype=np.int64)
+        np.cumsum(counts, out=ptr[1:])
+        return cls(narrow(distinct), narrow(ptr)), [narrow(column[order]) for column in columns]
+
+    def gather(self, keys: Ints) -> tuple[Ints, Ints]:
+        """`gather` over this CSR: (which key of `keys` each row belongs to, row positions). Most keys asked
+        have no rows (a serial is rarely shipped or received itself): that answer takes as few numpy calls as
+        it can (each costs microseconds, and a backward trace asks for every identifier it walks)."""
+        at, hit = find_sorted(self.keys, keys)
+        if not hit.any():
+            return _none()
+        which = np.flatnonzero(hit)
+        owner, rows = gather(self.ptr, at[which])
+        return which[owner], rows
+
+
+def _none() -> tuple[Ints, Ints]:
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+
+
+def find_sorted(table: Ints, keys: Ints) -> tuple[Ints, Bools]:
+    """Where each key is in an ascending table of distinct values: (its place, whether it is there). The keys
+    are asked in the table's own type: else numpy converts the whole table, at every call."""
+    if not len(table) or not len(keys):
+        return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=np.bool_)
+    at = np.searchsorted(table, keys.astype(table.dtype, copy=False))
+    np.minimum(at, len(table) - 1, out=at)
+    return at, table[at] == keys

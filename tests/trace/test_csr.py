@@ -1,0 +1,31 @@
+"""Rows grouped by key read back the same from a dense pointer array and from a sparse one, and the sorted
+search behind the sparse one tells keys it holds from keys it does not."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lotline.trace.csr import Sparse, csr, find_sorted, gather
+
+
+def test_a_sparse_csr_finds_the_same_rows_as_a_dense_one() -> None:
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 50, size=200)
+    values = np.arange(200)
+    ptr, (dense,) = csr(keys, 60, values)
+    table, (sparse,) = Sparse.of(keys, values)
+    asked = np.array([59, 3, 3, 0, 49, 55, 17], dtype=np.int64)  # some with rows, some without, repeats
+    owner, rows = gather(ptr, asked)
+    owner2, rows2 = table.gather(asked)
+    assert owner.tolist() == owner2.tolist() and dense[rows].tolist() == sparse[rows2].tolist()
+    assert table.gather(np.zeros(0, dtype=np.int64))[0].tolist() == []
+    empty, _ = Sparse.of(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    assert empty.gather(asked)[1].tolist() == []
+
+
+def test_a_sorted_search_finds_what_the_table_holds_in_its_own_type() -> None:
+    table = np.array([2, 5, 9], dtype=np.int32)
+    at, hit = find_sorted(table, np.array([9, 1, 5, 10, 2], dtype=np.int64))
+    assert hit.tolist() == [True, False, True, False, True] and at[hit].tolist() == [2, 1, 0]
+    at, hit = find_sorted(np.zeros(0, dtype=np.int32), np.array([1], dtype=np.int64))
+    assert hit.tolist() == [False]
