@@ -48,5 +48,6 @@ def test_transformation_groups_read_back_the_inputs_and_outputs_of_their_events(
     n = graph.ids.get
     assert facts[t] == ([(n(lot), 10), (n(bulk), 12), (n(lot), 12)], [(n(batch), 10), (n(batch), 12)])
     assert list(facts) == [facts[t], ([(n(other), 11)], [])] and len(facts) == 2
-    inputs, outputs = facts.pairs(3, last=11)  # (node, group, pk), by group; events after pk 11 left out
-    assert inputs.tolist() == [[n(lot), t, 10], [n(other), u, 11]] and outputs.tolist() == [[n(batch), t, 10]]
+    inputs, outputs = facts.pairs(3, last=11)  # (node, group, pk) as added; events after pk 11 left out
+    assert [list(column) for column in inputs] == [[n(lot), n(other)], [t, u], [10, 11]]
+    assert [list(column) for column in outputs] == [[n(batch)], [t], [10]]

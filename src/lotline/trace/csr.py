@@ -58,9 +58,10 @@ class Sparse:
     ptr: Ints  # rows of keys[i] at ptr[i]:ptr[i + 1]
 
     @classmethod
-    def of(cls, keys: Ints, *columns: Ints) -> tuple[Sparse, list[Ints]]:
-        """Rows grouped by `keys`, in their original order within a key: (the CSR, columns)."""
-        order = np.argsort(keys, kind="stable")
+    def of(cls, keys: Ints, *columns: Ints, within: Ints | None = None) -> tuple[Sparse, list[Ints]]:
+        """Rows grouped by `keys`, within a key by `within` if given, else (and then) in their original
+        order: (the CSR, columns)."""
+        order = np.argsort(keys, kind="stable") if within is None else np.lexsort((within, keys))
         distinct, counts = np.unique(keys[order], return_counts=True)
         ptr = np.zeros(len(distinct) + 1, dtype=np.int64)
         np.cumsum(counts, out=ptr[1:])

@@ -31,6 +31,7 @@ from lotline.trace.nodes import NodeIds, PrefixedTexts, RawColumn
 
 FOREVER = 2**62
 _PAIRS_ROWS = 262_144  # event rows read at a time by `GroupFacts.pairs`
+Columns = tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], npt.NDArray[np.int32]]  # (node, group, pk)
 KINDS = ("container", "serial", "lot", "other")
 _KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
 
@@ -427,17 +428,20 @@ class GroupFacts:
         for group in range(self._count):
             yield self[group]
 
-    def pairs(
-        self, rows: int, last: int, pause: Callable[[], None] | None = None
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    def pairs(self, rows: int, last: int, pause: Callable[[], None] | None = None) -> tuple[Columns, Columns]:
         """Every input and output of the events in the first `rows` rows of the table up to pk `last`, as
-        arrays of (node, group, pk) rows ordered by group and within a group as added (what a snapshot turns
-        into CSR arrays): read a slice of rows at a time, from copies of the columns (safe on a thread
-        without the index's lock)."""
-        found: tuple[list[npt.NDArray[np.int64]], list[npt.NDArray[np.int64]]] = ([], [])
+        columns (node, group, pk) of int32, in the order of the rows (what a snapshot turns into CSR arrays):
+        read a slice of rows at a time, from copies of the columns (safe on a thread without the index's
+        lock). 12 bytes an occurrence: this is the peak of a snapshot's memory (rows of three int64 sorted by
+        a copy took 80, 3 GB at ten million events)."""
+        found: tuple[list[Columns], list[Columns]] = ([], [])
         by_row = np.full(rows, -1, dtype=np.int32)  # (-1 for a row whose group is not written yet)
         written = np.frombuffer(self._by_row[:rows], dtype=np.int32)
         by_row[: len(written)] = written
+        wanted = [
+            (np.frombuffer("".join(roles).encode("ascii"), dtype=np.uint8), into)
+            for roles, into in ((INPUT_ROLES, found[0]), (OUTPUT_ROLES, found[1]))
+        ]
         for start in range(0, rows, _PAIRS_ROWS):
             if pause is not None:
                 pause()
@@ -446,18 +450,28 @@ class GroupFacts:
             if occurrences is None:
                 continue
             row, node, role, pk = occurrences
-            group = by_row[row].astype(np.int64)
+            group = by_row[row]
             grouped = (group >= 0) & (pk <= last)
-            for wanted, into in ((INPUT_ROLES, found[0]), (OUTPUT_ROLES, found[1])):
-                codes = np.frombuffer("".join(wanted).encode("ascii"), dtype=np.uint8)
+            for codes, into in wanted:
                 chosen = grouped & np.isin(role, codes)
-                into.append(np.stack([node[chosen], group[chosen], pk[chosen]], axis=1))
-        empty = np.zeros((0, 3), dtype=np.int64)
-        inputs, outputs = (np.concatenate(arrays) if arrays else empty for arrays in found)
-        # by group, then as added (the rows' order within a group: events are added in row order)
-        return inputs[np.argsort(inputs[:, 1], kind="stable")], outputs[
-            np.argsort(outputs[:, 1], kind="stable")
-        ]
+                into.append((_int32(node[chosen]), group[chosen], _int32(pk[chosen])))
+        return _joined(found[0]), _joined(found[1])
+
+
+def _int32(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
+    """Node numbers and pks as int32 (both stay below two billion: the index's arrays hold them so)."""
+    return values.astype(np.int32)
+
+
+def _joined(slices: list[Columns]) -> Columns:
+    if not slices:
+        empty = np.zeros(0, dtype=np.int32)
+        return empty, empty, empty
+    return (
+        np.concatenate([s[0] for s in slices]),
+        np.concatenate([s[1] for s in slices]),
+        np.concatenate([s[2] for s in slices]),
+    )
 
 
 def kind_of(key: str) -> str:

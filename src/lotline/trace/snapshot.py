@@ -215,20 +215,23 @@ class Snapshot:
         kind[held[by <= last]] = _KIND_CODE["container"]
         del held, by
         rank = _rank(graph.display, nodes, previous, pause, lambda: display_order(graph, nodes, pause))
-        c, o = graph.group_facts.pairs(view.journal, last, pause)  # (node, group, pk), by group
-        cons, (cons_group, cons_pk) = Sparse.of(c[:, 0], c[:, 1], c[:, 2])
-        out_ptr, (out_node, out_pk) = csr(o[:, 1], view.groups, o[:, 0], o[:, 2])
-        del c, o
+        c, o = graph.group_facts.pairs(view.journal, last, pause)  # (node, group, pk) as added
+        # a node's inputs by group, as added within one
+        cons, (cons_group, cons_pk) = Sparse.of(c[0], c[1], c[2], within=c[1])
+        del c
+        out_ptr, (out_node, out_pk) = csr(o[1], view.groups, o[0], o[2])
+        del o
         group_pk, *odd = _group_events(view.groups, cons_group, cons_pk, out_ptr, out_pk)
         del cons_pk, out_pk
-        spans = array("q")
+        spans = array("i" if last < 2**31 else "q")  # (node numbers and pks: 4 bytes each where they fit)
         alive = graph.alive_as_of(view.last, view.declared)
         for parent in paced([p for p in graph.aggregations if p < nodes], pause):
             for span in graph.replay(parent, alive):  # (graph.spans would cache them all)
                 spans.extend(
                     (span.child, span.parent, span.opened, -1 if span.closed is None else span.closed)
                 )
-        sp = np.frombuffer(spans, dtype=np.int64).reshape(-1, 4)
+        wide = spans.typecode == "q"
+        sp: Ints = np.frombuffer(spans, dtype=np.int64 if wide else np.int32).reshape(-1, 4)  # type: ignore[assignment]
         cont_ptr, (span_parent, span_opened, span_closed) = csr(sp[:, 0], nodes, sp[:, 1], sp[:, 2], sp[:, 3])
         del spans, sp
         closed_spans = np.flatnonzero(span_closed >= 0)
