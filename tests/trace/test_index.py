@@ -35,10 +35,3 @@ def test_a_trace_sees_what_another_process_stored_since_the_last_one(engine: sa.
     assert ids(index.trace("forward", RAW)) == {S1, S2}
     assert index.refresh() == 0
     index.close()
-
-
-def test_memory_is_given_back_after_a_build_where_the_c_library_can() -> None:
-    from lotline.trace.index import give_back_memory
-
-    give_back_memory()  # glibc's malloc_trim here; nothing elsewhere, and never an error
-    give_back_memory()

@@ -12,13 +12,12 @@ and reads the graph through it, seeing exactly the events up to that one while r
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +29,7 @@ from lotline.pipeline.prepare import identifiers_of, references_of
 from lotline.store.engine import is_sqlite_file
 from lotline.store.schema import events
 from lotline.trace import sweep
+from lotline.trace.allocator import give_back_memory, large_blocks_apart
 from lotline.trace.collector import collections_held, full_collections_held
 from lotline.trace.facts import Light
 from lotline.trace.graph import Graph
@@ -90,25 +90,33 @@ class TraceIndex:
             seen = self._changes.counter()
             if seen is not None and seen == self._seen:
                 return 0  # nothing committed since the last refresh read all there was
-            added = 0
-            while True:
-                batch = self._read(self.graph.last_pk)
-                self.graph.add_all(batch)
-                added += len(batch)
-                if len(batch) < _READ_BATCH:
-                    if added >= _READ_BATCH:
-                        # A build or a long catch-up: take the forward snapshot now rather than in the middle
-                        # of a trace, and keep the cyclic garbage collector from walking the millions of
-                        # long-lived objects on every collection (pauses of 100 ms and more in traces).
-                        self.graph.compact()
-                        self.snapshot()
-                        gc.freeze()
-                        # memos of the build, whose last entries pin much of the heap (see give_back_memory)
-                        self._values.clear()
-                        forget_remembered()
-                        give_back_memory()
-                    self._seen = seen
-                    return added
+            # (the first refresh builds the index: see lotline.trace.allocator)
+            with large_blocks_apart() if not len(self.graph.events) else nullcontext():
+                added = self._read_all()
+            if added >= _READ_BATCH:
+                # A build or a long catch-up: take the forward snapshot now rather than in the middle of a
+                # trace, and keep the cyclic garbage collector from walking the millions of long-lived
+                # objects on every collection (pauses of 100 ms and more in traces).
+                gc.freeze()
+                # memos of the build, whose last entries pin much of the heap (see give_back_memory)
+                self._values.clear()
+                forget_remembered()
+                give_back_memory()
+            self._seen = seen
+            return added
+
+    def _read_all(self) -> int:
+        """Add the events stored after the newest one indexed, and the forward snapshot after many."""
+        added = 0
+        while True:
+            batch = self._read(self.graph.last_pk)
+            self.graph.add_all(batch)
+            added += len(batch)
+            if len(batch) < _READ_BATCH:
+                if added >= _READ_BATCH:
+                    self.graph.compact()
+                    self.snapshot()
+                return added
 
     @property
     def indexed(self) -> int:
@@ -275,24 +283,6 @@ class TraceIndex:
         if cached - self._frozen_at >= _FREEZE_EVERY:
             gc.freeze()
             self._frozen_at = cached
-
-
-def give_back_memory() -> None:
-    """Hand the memory freed after a build back to the system (glibc's `malloc_trim`): the build's passing
-    objects (a batch of events, the snapshot's sort of every identifier) leave a few hundred MB of free
-    space in the allocator's heap at a million events, counted in the process's RSS until it is trimmed.
-    Nothing where the C library is not glibc."""
-    global _trim
-    if _trim is None:
-        try:
-            _trim = ctypes.CDLL(None).malloc_trim
-        except (OSError, AttributeError):
-            _trim = False
-    if _trim:
-        _trim(0)
-
-
-_trim: Any = None  # glibc's malloc_trim, False where there is none
 
 
 def _in_thread(work: Callable[[], None]) -> None:
