@@ -279,7 +279,7 @@ class _Sweep:
         made = snap.made_by(g1[pair], rows)
         t = snap.time[made]
         ok = snap.live[made] & (t >= self.since) & (t < self.until)
-        pair, made, outputs = pair[ok], made[ok], snap.out_node[rows[ok]]
+        pair, made, outputs = pair[ok], made[ok], snap.outputs(g1[pair[ok]], rows[ok])
         if not len(pair):
             return
         _, first, which = np.unique(pair * (snap.last_pk + 1) + made, return_index=True, return_inverse=True)
