@@ -32,7 +32,7 @@ def narrow(values: Ints) -> Ints:
     to int64 wherever an int64 takes part (`gather`'s offsets, the walks' keys)."""
     if len(values) and (int(values.max()) >= 2**31 or int(values.min()) < -(2**31)):
         return values
-    return values.astype(np.int32)
+    return values.astype(np.int32, copy=False)
 
 
 def gather(ptr: Ints, keys: Ints) -> tuple[Ints, Ints]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -30,8 +30,10 @@ from lotline.trace.nodelists import NodeLists, SparseLists
 from lotline.trace.nodes import NodeIds, PrefixedTexts, RawColumn
 
 FOREVER = 2**62
-_PAIRS_ROWS = 262_144  # event rows read at a time by `GroupFacts.pairs`
-Columns = tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], npt.NDArray[np.int32]]  # (node, group, pk)
+_PAIRS_ROWS = 65_536  # event rows read at a time by `GroupFacts.pairs` (about 25 bytes an occurrence)
+Columns = tuple[
+    npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]
+]  # (node, group, pk): int32, pk int64 past 2**31
 KINDS = ("container", "serial", "lot", "other")
 _KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
 
@@ -432,9 +434,12 @@ class GroupFacts:
         """Every input and output of the events in the first `rows` rows of the table up to pk `last`, as
         columns (node, group, pk) of int32, in the order of the rows (what a snapshot turns into CSR arrays):
         read a slice of rows at a time, from copies of the columns (safe on a thread without the index's
-        lock). 12 bytes an occurrence: this is the peak of a snapshot's memory (rows of three int64 sorted by
-        a copy took 80, 3 GB at ten million events)."""
-        found: tuple[list[Columns], list[Columns]] = ([], [])
+        lock). 12 bytes an occurrence, the most a snapshot holds at once (rows of three int64, sorted into a
+        copy, took 80: 3 GB at ten million events)."""
+        # (grown in place: glibc moves a large growing block by remapping it, without a copy, where joining
+        # slices at the end held everything twice)
+        wide = "i" if last < 2**31 else "q"  # (pks: 4 bytes where they fit, as node numbers and groups)
+        found = tuple([array("i"), array("i"), array(wide)] for _ in range(2))
         by_row = np.full(rows, -1, dtype=np.int32)  # (-1 for a row whose group is not written yet)
         written = np.frombuffer(self._by_row[:rows], dtype=np.int32)
         by_row[: len(written)] = written
@@ -454,24 +459,20 @@ class GroupFacts:
             grouped = (group >= 0) & (pk <= last)
             for codes, into in wanted:
                 chosen = grouped & np.isin(role, codes)
-                into.append((_int32(node[chosen]), group[chosen], _int32(pk[chosen])))
-        return _joined(found[0]), _joined(found[1])
+                values: list[npt.NDArray[Any]] = [node, group, pk]
+                for column, value in zip(into, values, strict=True):
+                    column.frombytes(value[chosen].astype(_DTYPE[column.typecode]).tobytes())
+        return _columns(found[0]), _columns(found[1])
 
 
-def _int32(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
-    """Node numbers and pks as int32 (both stay below two billion: the index's arrays hold them so)."""
-    return values.astype(np.int32)
+_DTYPE = {"i": np.int32, "q": np.int64}
 
 
-def _joined(slices: list[Columns]) -> Columns:
-    if not slices:
-        empty = np.zeros(0, dtype=np.int32)
-        return empty, empty, empty
-    return (
-        np.concatenate([s[0] for s in slices]),
-        np.concatenate([s[1] for s in slices]),
-        np.concatenate([s[2] for s in slices]),
+def _columns(arrays: list[array[int]]) -> Columns:
+    node, group, pk = (
+        np.frombuffer(a, dtype=_DTYPE[a.typecode]) if len(a) else np.zeros(0, np.int32) for a in arrays
     )
+    return node, group, pk
 
 
 def kind_of(key: str) -> str:

@@ -24,7 +24,7 @@ from lotline.trace.pacing import Pause
 if TYPE_CHECKING:
     from lotline.trace.graph import Graph
 
-Ints = npt.NDArray[np.int64]
+Ints = npt.NDArray[np.signedinteger[Any]]  # int32 where node numbers fit
 _PIECE = 1 << 16  # suffixes laid out in fixed width at a time (their index arrays: 30 bytes a byte)
 
 
@@ -59,14 +59,14 @@ def display_order(graph: Graph, nodes: int, pause: Pause | None = None) -> Ints:
     by_cluster = np.argsort(of_node, kind="stable").astype(np.int32)
     del of_node
     data, ends = graph.keys.suffix_column.frozen(nodes)
-    order = np.empty(nodes, dtype=np.int64)
+    order: Ints = np.empty(nodes, dtype=np.int32 if nodes < 2**31 else np.int64)
     start = 0
     for count in counts.tolist():
         if not count:
             continue
         if pause is not None:
             pause()
-        members = by_cluster[start : start + count].astype(np.int64)
+        members = by_cluster[start : start + count]
         if len(np.unique(prefix[members])) == 1 and not is_odd[members].any():
             order[start : start + count] = members[_by_bytes(data, ends, members)]
         else:  # prefixes that begin one another, or forms kept whole: as strings
@@ -91,15 +91,15 @@ def _clusters(texts: list[str]) -> Ints:
 
 def _by_bytes(data: npt.NDArray[np.uint8], ends: npt.NDArray[np.integer[Any]], members: Ints) -> Ints:
     """The order of the members' suffixes, compared as bytes (stable)."""
-    starts = ends[members].astype(np.int64)
-    lengths = ends[members + 1].astype(np.int64) - starts
+    starts = ends[members]  # (in the offsets' own type, 4 bytes while they fit: a member's are read twice)
+    lengths = ends[members + 1] - starts
     width = max(int(lengths.max()), 1)
     laid = np.zeros((len(members), width), dtype=np.uint8)
     for a in range(0, len(members), _PIECE):
         b = min(a + _PIECE, len(members))
-        n = lengths[a:b]
+        n = lengths[a:b].astype(np.int64)
         rows = np.repeat(np.arange(a, b, dtype=np.int64), n)
         first = np.cumsum(n) - n
         cols = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(first, n)
-        laid[rows, cols] = data[np.repeat(starts[a:b], n) + cols]
+        laid[rows, cols] = data[np.repeat(starts[a:b].astype(np.int64), n) + cols]
     return np.argsort(laid.view(f"S{width}").ravel(), kind="stable")

@@ -487,9 +487,10 @@ def _rank(
         new = _sorted(range(old, nodes), display, pause)
         at = [bisect_right(held, display(n), key=display) for n in paced(new, pause)]
         ranked = np.insert(held, np.array(at, dtype=np.int64), np.array(new, dtype=np.int64))
-    rank = np.empty(nodes, dtype=np.int64)
-    rank[ranked] = np.arange(nodes, dtype=np.int64)
-    return narrow(rank)
+    small = np.int32 if nodes < 2**31 else np.int64
+    rank: Ints = np.empty(nodes, dtype=small)
+    rank[ranked] = np.arange(nodes, dtype=small)
+    return rank
 
 
 def _movements(
