@@ -23,13 +23,22 @@ class _MallInfo2(ctypes.Structure):
     ]
 
 
-def _mapped_bytes() -> int:
-    """Bytes glibc holds in mappings of their own (mallinfo2().hblkhd); skips where there is no glibc."""
+def _info() -> _MallInfo2:
     libc = ctypes.CDLL(None)
     if not hasattr(libc, "mallinfo2"):
         pytest.skip("not glibc 2.33 or later")
     libc.mallinfo2.restype = _MallInfo2
-    return int(libc.mallinfo2().hblkhd)
+    return libc.mallinfo2()  # type: ignore[no-any-return]
+
+
+def _mapped_bytes() -> int:
+    """Bytes glibc holds in mappings of their own (mallinfo2().hblkhd); skips where there is no glibc."""
+    return int(_info().hblkhd)
+
+
+def _heap_bytes() -> int:
+    """The size of glibc's heap (mallinfo2().arena)."""
+    return int(_info().arena)
 
 
 def test_memory_is_given_back_after_a_build_where_the_c_library_can() -> None:
@@ -47,4 +56,6 @@ def test_during_a_build_large_blocks_are_mapped_apart_and_after_it_served_from_t
     before = _mapped_bytes()
     block = bytearray(size)  # a trace's temporary: from the heap, no system call and page faults
     assert _mapped_bytes() == before
+    heap = _heap_bytes()
     del block
+    assert _heap_bytes() == heap  # kept for the next one, not handed back and faulted in again

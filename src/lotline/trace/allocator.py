@@ -16,9 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-_M_MMAP_THRESHOLD = -3  # mallopt parameter (malloc.h)
+_M_TRIM_THRESHOLD = -1  # mallopt parameters (malloc.h)
+_M_MMAP_THRESHOLD = -3
 _APART = 128 * 1024  # glibc's initial threshold
 _SERVING = 32 * 1024 * 1024  # glibc's ceiling for the threshold it adjusts itself (64-bit)
+_KEEP = 2 * _SERVING  # free space kept at the top of the heap once serving: what glibc pairs with _SERVING
 
 _libc: Any = None  # the C library if it is glibc, False otherwise
 
@@ -36,9 +38,11 @@ def _glibc() -> Any:
 
 @contextmanager
 def large_blocks_apart() -> Iterator[None]:
-    """Around a build: blocks of 128 KiB and more in mappings of their own. After it, the threshold is set
-    where glibc would have raised it itself (32 MiB), so that traces' numpy temporaries are served from
-    the heap without a system call and page faults each."""
+    """Around a build: blocks of 128 KiB and more in mappings of their own. After it, the thresholds are set
+    where glibc would have raised them itself (blocks apart from 32 MiB, up to 64 MiB of free space kept at
+    the top of the heap), so that traces' numpy temporaries are served from the heap without a system call
+    and page faults each. (Setting one threshold stops glibc adjusting either: left at 128 KiB, the heap
+    was shrunk and grown again around every temporary, and traces took half as long again.)"""
     libc = _glibc()
     if libc:
         libc.mallopt(_M_MMAP_THRESHOLD, _APART)
@@ -47,6 +51,7 @@ def large_blocks_apart() -> Iterator[None]:
     finally:
         if libc:
             libc.mallopt(_M_MMAP_THRESHOLD, _SERVING)
+            libc.mallopt(_M_TRIM_THRESHOLD, _KEEP)
 
 
 def give_back_memory() -> None:
