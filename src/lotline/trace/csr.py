@@ -35,6 +35,13 @@ def narrow(values: Ints) -> Ints:
     return values.astype(np.int32, copy=False)
 
 
+def small_int(largest: int) -> type[np.signedinteger[Any]]:
+    """int32 for values up to `largest` where they fit (node numbers, pks, rows), else int64. Its
+    `np.dtype(...).char` is the matching `array.array` typecode, and `np.frombuffer` reads such an array
+    back by its typecode."""
+    return np.int32 if largest < 2**31 else np.int64
+
+
 def gather(ptr: Ints, keys: Ints) -> tuple[Ints, Ints]:
     """For each key (in order), the rows of its CSR range: (which key of `keys` each row belongs to, row
     positions)."""

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lotline.store.schema import ROLE_PARENT
+from lotline.trace.csr import small_int
 from lotline.trace.eventtable import EventTable
 from lotline.trace.facts import (
     CHILD_ROLES,
@@ -31,9 +32,8 @@ from lotline.trace.nodes import NodeIds, PrefixedTexts, RawColumn
 
 FOREVER = 2**62
 _PAIRS_ROWS = 65_536  # event rows read at a time by `GroupFacts.pairs` (about 25 bytes an occurrence)
-Columns = tuple[
-    npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]
-]  # (node, group, pk): int32, pk int64 past 2**31
+# (node, group, pk) as `GroupFacts.pairs` gives them: int32, pks int64 past 2**31
+Columns = tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]
 KINDS = ("container", "serial", "lot", "other")
 _KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
 
@@ -438,8 +438,8 @@ class GroupFacts:
         copy, took 80: 3 GB at ten million events)."""
         # (grown in place: glibc moves a large growing block by remapping it, without a copy, where joining
         # slices at the end held everything twice)
-        wide = "i" if last < 2**31 else "q"  # (pks: 4 bytes where they fit, as node numbers and groups)
-        found = tuple([array("i"), array("i"), array(wide)] for _ in range(2))
+        pk_code = np.dtype(small_int(last)).char  # (pks: 4 bytes where they fit, as node numbers and groups)
+        found = tuple([array("i"), array("i"), array(pk_code)] for _ in range(2))
         by_row = np.full(rows, -1, dtype=np.int32)  # (-1 for a row whose group is not written yet)
         written = np.frombuffer(self._by_row[:rows], dtype=np.int32)
         by_row[: len(written)] = written
@@ -461,16 +461,13 @@ class GroupFacts:
                 chosen = grouped & np.isin(role, codes)
                 values: list[npt.NDArray[Any]] = [node, group, pk]
                 for column, value in zip(into, values, strict=True):
-                    column.frombytes(value[chosen].astype(_DTYPE[column.typecode]).tobytes())
+                    column.frombytes(value[chosen].astype(column.typecode).tobytes())
         return _columns(found[0]), _columns(found[1])
-
-
-_DTYPE = {"i": np.int32, "q": np.int64}
 
 
 def _columns(arrays: list[array[int]]) -> Columns:
     node, group, pk = (
-        np.frombuffer(a, dtype=_DTYPE[a.typecode]) if len(a) else np.zeros(0, np.int32) for a in arrays
+        np.frombuffer(a, dtype=a.typecode) if len(a) else np.zeros(0, np.int32) for a in arrays
     )
     return node, group, pk
 

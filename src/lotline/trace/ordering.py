@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from lotline.trace.csr import small_int
 from lotline.trace.nodes import _cut
 from lotline.trace.pacing import Pause
 
@@ -59,7 +60,7 @@ def display_order(graph: Graph, nodes: int, pause: Pause | None = None) -> Ints:
     by_cluster = np.argsort(of_node, kind="stable").astype(np.int32)
     del of_node
     data, ends = graph.keys.suffix_column.frozen(nodes)
-    order: Ints = np.empty(nodes, dtype=np.int32 if nodes < 2**31 else np.int64)
+    order: Ints = np.empty(nodes, dtype=small_int(nodes))
     start = 0
     for count in counts.tolist():
         if not count:

@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lotline.store import schema as s
-from lotline.trace.csr import Ints, Sparse, csr, find_sorted, gather, narrow
+from lotline.trace.csr import Ints, Sparse, csr, find_sorted, gather, narrow, small_int
 from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, PARENT_ROLES, parties_in
 from lotline.trace.graph import _KIND_CODE, FOREVER, KINDS, Graph
 from lotline.trace.nodelists import NodeTable
@@ -244,15 +244,14 @@ class Snapshot:
         del cons_pk, out_pk
         out_first, odd_node_rows, odd_node = _runs(view.groups, out_ptr, out_node)
         del out_node
-        spans = array("i" if last < 2**31 else "q")  # (node numbers and pks: 4 bytes each where they fit)
+        spans = array(np.dtype(small_int(last)).char)  # (node numbers and pks: 4 bytes each where they fit)
         alive = graph.alive_as_of(view.last, view.declared)
         for parent in paced([p for p in graph.aggregations if p < nodes], pause):
             for span in graph.replay(parent, alive):  # (graph.spans would cache them all)
                 spans.extend(
                     (span.child, span.parent, span.opened, -1 if span.closed is None else span.closed)
                 )
-        wide = spans.typecode == "q"
-        sp: Ints = np.frombuffer(spans, dtype=np.int64 if wide else np.int32).reshape(-1, 4)  # type: ignore[assignment]
+        sp: Ints = np.frombuffer(spans, dtype=spans.typecode).reshape(-1, 4)
         cont_ptr, (span_parent, span_opened, span_closed) = csr(sp[:, 0], nodes, sp[:, 1], sp[:, 2], sp[:, 3])
         del spans, sp
         closed_spans = np.flatnonzero(span_closed >= 0)
@@ -487,7 +486,7 @@ def _rank(
         new = _sorted(range(old, nodes), display, pause)
         at = [bisect_right(held, display(n), key=display) for n in paced(new, pause)]
         ranked = np.insert(held, np.array(at, dtype=np.int64), np.array(new, dtype=np.int64))
-    small = np.int32 if nodes < 2**31 else np.int64
+    small = small_int(nodes)
     rank: Ints = np.empty(nodes, dtype=small)
     rank[ranked] = np.arange(nodes, dtype=small)
     return rank
