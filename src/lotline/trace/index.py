@@ -93,29 +93,32 @@ class TraceIndex:
             # (the first refresh builds the index: see lotline.trace.allocator)
             with large_blocks_apart() if not len(self.graph.events) else nullcontext():
                 added = self._read_all()
-            if added >= _READ_BATCH:
-                # A build or a long catch-up: take the forward snapshot now rather than in the middle of a
-                # trace, and keep the cyclic garbage collector from walking the millions of long-lived
-                # objects on every collection (pauses of 100 ms and more in traces).
-                gc.freeze()
-                # memos of the build, whose last entries pin much of the heap (see give_back_memory)
-                self._values.clear()
-                forget_remembered()
-                give_back_memory()
+                if added >= _READ_BATCH:
+                    # A build or a long catch-up: take the forward snapshot now rather than in the middle
+                    # of a trace, once the memos of the reading, whose last entries pin much of the heap,
+                    # are dropped and the heap it left free is handed back (`give_back_memory`): else the
+                    # snapshot's passing arrays came on top of it, hundreds of megabytes at ten million
+                    # events at the peak of the build. Then keep the cyclic garbage collector from walking
+                    # the millions of long-lived objects on every collection (pauses of 100 ms and more in
+                    # traces).
+                    self.graph.compact()
+                    self._values.clear()
+                    forget_remembered()
+                    give_back_memory()
+                    self.snapshot()
+                    gc.freeze()
+                    give_back_memory()
             self._seen = seen
             return added
 
     def _read_all(self) -> int:
-        """Add the events stored after the newest one indexed, and the forward snapshot after many."""
+        """Add the events stored after the newest one indexed."""
         added = 0
         while True:
             batch = self._read(self.graph.last_pk)
             self.graph.add_all(batch)
             added += len(batch)
             if len(batch) < _READ_BATCH:
-                if added >= _READ_BATCH:
-                    self.graph.compact()
-                    self.snapshot()
                 return added
 
     @property
