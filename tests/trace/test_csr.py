@@ -4,8 +4,27 @@ search behind the sparse one tells keys it holds from keys it does not."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from lotline.trace.csr import Sparse, csr, find_sorted, gather
+from lotline.trace import csr as csr_module
+from lotline.trace.csr import Sparse, csr, find_sorted, gather, grouping
+
+
+@given(st.lists(st.integers(0, 9), max_size=60), st.integers(0, 5), st.sampled_from([1, 3, 1 << 16]))
+def test_rows_are_grouped_by_key_in_their_original_order_within_a_key(
+    keys: list[int], extra: int, piece: int
+) -> None:
+    """(The order is worked out as one sorted int64 a row, in slices of `piece` rows: the same as a stable
+    sort of the keys.)"""
+    size = (max(keys) + 1 if keys else 0) + extra
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csr_module, "_PIECE", piece)
+        ptr, order = grouping(np.array(keys, dtype=np.int32), size)
+    assert [keys[i] for i in order.tolist()] == sorted(keys)
+    assert order.tolist() == sorted(range(len(keys)), key=keys.__getitem__)
+    assert ptr.tolist() == [sum(1 for k in keys if k < key) for key in range(size + 1)]
 
 
 def test_a_sparse_csr_finds_the_same_rows_as_a_dense_one() -> None:

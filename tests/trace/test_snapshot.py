@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from lotline.trace import csr, ordering, pacing, snapshot
 from lotline.trace import index as trace_index
-from lotline.trace import pacing, snapshot
 from lotline.trace.csr import Sparse
 from lotline.trace.graph import Graph
 from lotline.trace.snapshot import Snapshot, View, _rank
@@ -38,6 +38,7 @@ from tests.trace.builders import (
     ship,
     sscc,
     transform,
+    unpack,
 )
 
 CASE, PALLET = sscc(1), sscc(2)
@@ -207,17 +208,46 @@ def test_a_retake_pauses_between_chunks_and_takes_the_same_snapshot(
     paced = Snapshot.take(index.graph, pause=lambda: pauses.append(1))
     plain = Snapshot.take(index.graph)
     assert len(pauses) >= 5  # the loops over groups, containers, shipments, receipts, identifiers
+    assert_same(paced, plain)
+
+
+def test_a_snapshot_worked_out_a_few_rows_at_a_time_is_the_one_worked_out_all_at_once(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build works on slices of its columns to keep its peak of memory low (output runs, ranks, the
+    grouping of containment spans, identifiers laid out for sorting): slices of two rows give the same
+    snapshot, closed spans and identifiers kept whole included."""
+    s3 = serial("000030", 3)
+    index = index_of(
+        engine,
+        receive([RAW], SUPPLIER, at(1)),
+        transform([RAW], [S1, S2, s3], at(2)),
+        transform([RAW], [S2, S1], at(2, 9)),
+        pack(CASE, [S1, S2, s3], at(3)),
+        unpack(CASE, [S2], at(3, 9)),
+        pack(PALLET, [CASE, S2], at(4)),
+        ship([PALLET], CUSTOMER_A, at(5)),
+        receive([PALLET], SUPPLIER, at(6)),
+    )
+    index.refresh()
+    whole = Snapshot.take(index.graph)
+    assert len(whole.closed_spans) == 1
+    monkeypatch.setattr(snapshot, "_ROWS_AT_ONCE", 2)
+    monkeypatch.setattr(csr, "_PIECE", 2)
+    monkeypatch.setattr(ordering, "_PIECE", 2)
+    assert_same(Snapshot.take(index.graph), whole)
+
+
+def assert_same(mine: Snapshot, theirs: Snapshot) -> None:
     for field in dataclasses.fields(Snapshot):
         if field.init:
-            mine, theirs = getattr(paced, field.name), getattr(plain, field.name)
-            if isinstance(mine, np.ndarray):
-                assert np.array_equal(mine, theirs), field.name
-            elif isinstance(mine, Sparse):
-                assert np.array_equal(mine.keys, theirs.keys) and np.array_equal(mine.ptr, theirs.ptr), (
-                    field.name
-                )
+            a, b = getattr(mine, field.name), getattr(theirs, field.name)
+            if isinstance(a, np.ndarray):
+                assert np.array_equal(a, b), field.name
+            elif isinstance(a, Sparse):
+                assert np.array_equal(a.keys, b.keys) and np.array_equal(a.ptr, b.ptr), field.name
             else:
-                assert mine == theirs, field.name
+                assert a == b, field.name
 
 
 def test_a_retake_gives_way_while_traces_run(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:

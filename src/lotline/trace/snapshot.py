@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lotline.store import schema as s
-from lotline.trace.csr import Ints, Sparse, csr, find_sorted, gather, narrow, small_int
+from lotline.trace.csr import Ints, Sparse, csr, find_sorted, gather, grouping, narrow, small_int
 from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, PARENT_ROLES, parties_in
 from lotline.trace.graph import _KIND_CODE, FOREVER, KINDS, Graph
 from lotline.trace.nodelists import NodeTable
@@ -45,6 +45,9 @@ _COPY = 65_536  # identifiers sorted between two pauses (see _sorted)
 # into, the containers it was in or the shipments that carried it; what it contained, as a parent
 DIRTY_NODE = 1
 DIRTY_PARENT = 2
+
+
+_ROWS_AT_ONCE = 1 << 18  # rows of a column worked on at a time where all at once would hold more
 
 
 def _group_events(
@@ -84,14 +87,28 @@ def _events_of(group_pk: Ints, groups: Ints, rows: Ints, odd_rows: Ints, odd_pk:
 def _runs(groups: int, ptr: Ints, nodes: Ints) -> tuple[Ints, Ints, Ints]:
     """Each group's output nodes as a run from its first (`Snapshot.outputs`): (out_first by group, the rows
     off the run, their nodes)."""
-    counts = np.diff(ptr)
     first = np.full(groups, -1, dtype=np.int64)
-    has = np.flatnonzero(counts)
+    has = np.flatnonzero(np.diff(ptr))
     first[has] = nodes[ptr[has]]
-    owner = np.repeat(np.arange(groups, dtype=np.int64), counts)
-    expected = first[owner] + (np.arange(len(nodes), dtype=np.int64) - ptr[owner])
-    odd = np.flatnonzero(nodes != expected)
-    return narrow(first), narrow(odd), narrow(nodes[odd])
+    del has
+    # a slice of rows at a time: the temporaries of all rows at once (40 bytes a row) were the build's peak
+    odd = [np.zeros(0, dtype=ptr.dtype)]
+    for a in range(0, len(nodes), _ROWS_AT_ONCE):
+        rows = np.arange(a, min(a + _ROWS_AT_ONCE, len(nodes)), dtype=ptr.dtype)
+        owner = np.searchsorted(ptr, rows, side="right") - 1
+        odd.append(rows[nodes[rows] != first[owner] + (rows - ptr[owner])])
+    off = np.concatenate(odd)
+    return narrow(first), narrow(off), narrow(nodes[off])
+
+
+def _closed(order: Ints, closing: Ints) -> tuple[Ints, Ints]:
+    """The spans that closed, by their place in the grouped `order` (ascending), and the events that closed
+    them, from `closing`: (span, event) rows by the spans' places before grouping (ascending)."""
+    was = np.zeros(len(order), dtype=np.bool_)
+    was[closing[:, 0]] = True
+    spans = np.flatnonzero(was[order])
+    del was
+    return spans, closing[np.searchsorted(closing[:, 0], order[spans]), 1]
 
 
 def _resident(size: int, dtype: type[np.generic]) -> npt.NDArray[Any]:
@@ -244,19 +261,27 @@ class Snapshot:
         del cons_pk, out_pk
         out_first, odd_node_rows, odd_node = _runs(view.groups, out_ptr, out_node)
         del out_node
-        spans = array(np.dtype(small_int(last)).char)  # (node numbers and pks: 4 bytes each where they fit)
+        # Containment spans, grouped by child: a column each, let go as soon as it is laid out in that order
+        # (their peak was the build's). (Node numbers and pks: 4 bytes each where they fit.)
+        typecode = np.dtype(small_int(max(last, nodes))).char
+        children, parents, opened = array(typecode), array(typecode), array(typecode)
+        closing = array("q")  # (span, the event that closed it) of the few spans that closed, in span order
         alive = graph.alive_as_of(view.last, view.declared)
         for parent in paced([p for p in graph.aggregations if p < nodes], pause):
             for span in graph.replay(parent, alive):  # (graph.spans would cache them all)
-                spans.extend(
-                    (span.child, span.parent, span.opened, -1 if span.closed is None else span.closed)
-                )
-        sp: Ints = np.frombuffer(spans, dtype=spans.typecode).reshape(-1, 4)
-        cont_ptr, (span_parent, span_opened, span_closed) = csr(sp[:, 0], nodes, sp[:, 1], sp[:, 2], sp[:, 3])
-        del spans, sp
-        closed_spans = np.flatnonzero(span_closed >= 0)
-        closed_pk = span_closed[closed_spans]
-        del span_closed
+                if span.closed is not None:
+                    closing.extend((len(children), span.closed))
+                children.append(span.child)
+                parents.append(span.parent)
+                opened.append(span.opened)
+        cont_ptr, order = grouping(np.frombuffer(children, dtype=typecode), nodes)
+        del children
+        span_parent = np.frombuffer(parents, dtype=typecode)[order]
+        del parents
+        span_opened = np.frombuffer(opened, dtype=typecode)[order]
+        del opened
+        closed_spans, closed_pk = _closed(order, np.frombuffer(closing, dtype=np.int64).reshape(-1, 2))
+        del order, closing
         party_ids: dict[str, int] = {}
         ship, ship_pk, dest, dest_party = _movements(
             graph, view, graph.shipments, s.REF_DESTINATION, party_ids, pause
@@ -488,7 +513,9 @@ def _rank(
         ranked = np.insert(held, np.array(at, dtype=np.int64), np.array(new, dtype=np.int64))
     small = small_int(nodes)
     rank: Ints = np.empty(nodes, dtype=small)
-    rank[ranked] = np.arange(nodes, dtype=small)
+    for a in range(0, nodes, _ROWS_AT_ONCE):  # (no array of every rank beside the two)
+        b = min(a + _ROWS_AT_ONCE, nodes)
+        rank[ranked[a:b]] = np.arange(a, b, dtype=small)
     return rank
 
 
