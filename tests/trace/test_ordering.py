@@ -41,7 +41,9 @@ def graph_of(epcs: list[tuple[str, str | None]]) -> Graph:
 def assert_sorted_as_strings(graph: Graph) -> None:
     nodes = len(graph.keys)
     shown = [graph.display(n) for n in range(nodes)]
-    assert display_order(graph, nodes).tolist() == sorted(range(nodes), key=shown.__getitem__)
+    expected = sorted(range(nodes), key=shown.__getitem__)
+    assert display_order(graph, nodes).tolist() == expected
+    assert display_order(graph, nodes, copy=False).tolist() == expected  # (the bytes read in place)
 
 
 def test_identifiers_in_every_form_sort_as_their_strings() -> None:

@@ -135,11 +135,15 @@ class TextColumn(Sequence[str]):
             texts = self[start:stop]
         return texts
 
-    def frozen(self, stop: int) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.integer[Any]]]:
-        """Copies of the bytes and the offsets (one more than rows; int32 while they fit) of rows 0 .. stop - 1:
-        safe without the index's lock (no view of the columns is kept)."""
+    def frozen(
+        self, stop: int, copy: bool = True
+    ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.integer[Any]]]:
+        """The bytes and a copy of the offsets (one more than rows; int32 while they fit) of rows 0 .. stop - 1.
+        The bytes are a copy too, safe without the index's lock; with `copy=False` they are a view of the
+        column, for a caller that holds the lock and lets the view go before the next append."""
         offsets = self._ends.narrow_copy(stop + 1)
-        data = np.frombuffer(self._data[: int(offsets[-1])] if len(offsets) else b"", dtype=np.uint8)
+        end = int(offsets[-1]) if len(offsets) else 0
+        data = np.frombuffer(self._data[:end] if copy else self._data, dtype=np.uint8)[:end]
         return data, offsets
 
     def pick(self, rows: Iterable[int]) -> list[str]:
@@ -373,6 +377,12 @@ class RawColumn(Sequence[str | None]):
     def codes(self, stop: int) -> npt.NDArray[np.uint16]:
         """The codes of nodes 0 .. stop - 1: 0 captured as the key, 1 kept whole, else a prefix's (a copy)."""
         return np.frombuffer(self._code[:stop], dtype=np.uint16)
+
+    def whole(self, stop: int) -> tuple[npt.NDArray[np.int64], TextColumn]:
+        """The nodes below `stop` whose forms are kept whole (ascending; a copy), and the column of those
+        forms, row by row in the same order."""
+        own = self._own_nodes
+        return np.frombuffer(own[: bisect_left(own, stop)], dtype=np.int64), self._own
 
     def _whole(self, node: int) -> str:
         return self._own[bisect_left(self._own_nodes, node)]

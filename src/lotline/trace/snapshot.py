@@ -232,6 +232,7 @@ class Snapshot:
         `previous`, an earlier snapshot of the same graph, saves sorting again the identifiers it held.
         `pause` is called every `PACE` items of the long loops: a retake on another thread waits there while
         traces run (see `TraceIndex.give_way`)."""
+        locked = view is None  # (the caller holds the index's lock: nothing is added meanwhile)
         view = View.of(graph) if view is None else view
         last, nodes = view.last, view.nodes
         time = np.zeros(last + 1, dtype=np.int64)
@@ -250,7 +251,9 @@ class Snapshot:
         held, by = graph.aggregations.pairs(nodes)  # (the nodes that held something, by the events)
         kind[held[by <= last]] = _KIND_CODE["container"]
         del held, by
-        rank = _rank(graph.display, nodes, previous, pause, lambda: display_order(graph, nodes, pause))
+        rank = _rank(
+            graph.display, nodes, previous, pause, lambda: display_order(graph, nodes, pause, copy=not locked)
+        )
         c, o = graph.group_facts.pairs(view.journal, last, pause)  # (node, group, pk) as added
         # a node's inputs by group, as added within one
         cons, (cons_group, cons_pk) = Sparse.of(c[0], c[1], c[2], within=c[1])
