@@ -3,7 +3,11 @@ exactly as it was added, whether added one at a time or in a batch, in any scrip
 
 from __future__ import annotations
 
+import random
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lotline.trace import offsets
 from lotline.trace.nodes import NodeIds, PrefixedTexts, RawColumn, TextColumn
@@ -106,6 +110,43 @@ def test_many_texts_and_displays_come_back_in_the_order_asked() -> None:
     empties.extend(["", "x", "", "yz", ""])
     assert empties.many([4, 3, 0, 1, 2]) == ["", "yz", "", "x", ""]
     keys.append("grows after a read")
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["https://id.gs1.org/01/1/21/", "k:", "a.b.", ""]),
+            st.text(alphabet="ab/.:0ö\x00", max_size=5),
+            st.sampled_from(["key", "same last part", "whole"]),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_displays_read_back_as_each_form_or_key_whichever_way_it_is_kept(
+    nodes: list[tuple[str, str, str]], rng: random.Random
+) -> None:
+    """Displays are gathered in one go from both prefix tables, the keys' suffixes and the forms kept whole;
+    read again after the tables grew (new prefixes), they still match one by one."""
+    keys = PrefixedTexts()
+    raws = RawColumn(keys)
+    half = len(nodes) // 2
+    for part in (nodes[:half], nodes[half:]):
+        if not part:
+            continue
+        keys.extend([prefix + tail for prefix, tail, _ in part])
+        raws.extend([_form(prefix, tail, how) for prefix, tail, how in part])
+        asked = [rng.randrange(len(keys)) for _ in range(len(keys) + 3)]
+        assert raws.shown(asked, keys) == [raws[n] or keys[n] for n in asked]
+
+
+def _form(prefix: str, tail: str, how: str) -> str | None:
+    if how == "key":
+        return None
+    if how == "same last part":
+        return f"urn:x:{prefix.count('/')}/{tail.rpartition('/')[2]}"
+    return f"whole {prefix}{tail}"
 
 
 @pytest.mark.parametrize("column_type", COLUMNS)
