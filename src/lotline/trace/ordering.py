@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lotline.trace.csr import grouping
-from lotline.trace.nodes import _cut
+from lotline.trace.nodes import _cut, copy_ranges
 from lotline.trace.pacing import Pause
 
 if TYPE_CHECKING:
@@ -162,18 +162,8 @@ def _lay(
     at: npt.NDArray[np.integer[Any]],
 ) -> None:
     """Copy data[starts[i] : starts[i] + lengths[i]] into row rows[i] of `laid`, from column at[i]."""
-    piece = max(1, _PIECE // laid.shape[1])  # (rows)
-    for a in range(0, len(rows), piece):
-        b = min(a + piece, len(rows))
-        n = lengths[a:b].astype(np.int64)
-        total = int(n.sum())
-        if not total:
-            continue
-        first = np.cumsum(n) - n
-        cols = np.arange(total, dtype=np.int64) - np.repeat(first, n)
-        laid[np.repeat(rows[a:b], n), np.repeat(at[a:b].astype(np.int64), n) + cols] = data[
-            np.repeat(starts[a:b].astype(np.int64), n) + cols
-        ]
+    flat_at = rows.astype(np.int64) * laid.shape[1] + at
+    copy_ranges(laid.reshape(-1), flat_at, data, starts, lengths, _PIECE)
 
 
 def _argsort_rows(laid: Bytes) -> Ints:
