@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lotline.epcis.epc_urn import to_epc_urn
 from lotline.epcis.hashing import prehash
 from lotline.epcis.identifiers import (
     _AGREED,
@@ -26,7 +27,6 @@ from lotline.epcis.identifiers import (
     identity_key,
     idpat_like,
     to_digital_link,
-    to_epc_urn,
 )
 from lotline.errors import IdentifierError
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from lotline.epcis.identifiers import to_digital_link, to_epc_urn
+from lotline.epcis.epc_urn import to_epc_urn
+from lotline.epcis.identifiers import to_digital_link
 
 NO_PREFERENCE = "No_Preference"
 ALWAYS_DIGITAL_LINK = "Always_GS1_Digital_Link"
