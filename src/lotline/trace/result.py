@@ -18,10 +18,8 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-_NEXT = '{"id":"'
-_REST = (
-    '","kind":"%s","depth":%d,"path":[%s]},' + _NEXT
-)  # after an identifier: the rest of its item, the next
+_NEXT = '{"id":"'  # after an identifier: the rest of its item (`_rest`), then this, the next one's start
+_BETWEEN = '","'
 
 
 class ItemRows:
@@ -73,12 +71,14 @@ class ItemRows:
         shares = ((steps + 1) * (int(depths.max()) + 1) + depths) * len(self.kind_names) + kinds
         _, first, which = np.unique(shares, return_index=True, return_inverse=True)
         paths, names = self.paths, self.kind_names
-        rests = []
-        for kind, depth, step in zip(
-            kinds[first].tolist(), depths[first].tolist(), steps[first].tolist(), strict=True
-        ):
-            path = paths[step]
-            rests.append(_REST % (names[kind], depth, '"' + '","'.join(path) + '"' if path else ""))
+        rests = [  # (one f-string each: half the time of joining the path, quoting it and formatting)
+            f'","kind":"{names[kind]}","depth":{depth},"path":["{_BETWEEN.join(paths[step])}"]}},{_NEXT}'
+            if paths[step]
+            else f'","kind":"{names[kind]}","depth":{depth},"path":[]}},{_NEXT}'
+            for kind, depth, step in zip(
+                kinds[first].tolist(), depths[first].tolist(), steps[first].tolist(), strict=True
+            )
+        ]
         parts = [""] * (2 * count)
         parts[0::2] = ids
         parts[1::2] = itemgetter(*which.tolist())(rests) if count > 1 else rests
