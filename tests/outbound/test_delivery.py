@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+import sqlalchemy as sa
+
 from lotline.connectors.webhook import verify_lotline_signature
 from lotline.outbound import delivery_key
 from lotline.store import dlq
@@ -276,3 +279,54 @@ def test_postgresql_a_capture_still_committing_holds_the_watermark_it_is_never_s
         assert b"10:00:01Z" in receiver.posts[0].body and b"10:00:02Z" in receiver.posts[1].body
 
     run(body)
+
+
+def test_postgresql_a_gap_filled_between_the_scan_and_its_check_is_read_again_never_skipped(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dispatcher reads the new rows, then asks which transactions still run: one that commits in
+    between filled the gap after the read. The gap is passed by a later scan only, which reads what filled
+    it, so the earlier event is delivered, and first."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite takes ids under the write lock: they always commit in order")
+    from lotline.connectors.base import now_us
+    from lotline.outbound import dispatcher as dispatching
+    from lotline.outbound.routes import OutboundConfig
+    from lotline.pipeline.capture import prepare_rows, split_document
+    from lotline.store.engine import writer
+    from lotline.store.events import Provenance, write_rows_on
+    from tests.outbound.conftest import CONTEXT
+
+    async def enqueue(job: dict[str, object], key: str, partition: str | None) -> None:
+        raise AssertionError("only scans here")
+
+    config = OutboundConfig(routes=[webhook_route("http://127.0.0.1:9/")], gap_grace=0.0)
+    dispatcher = dispatching.Dispatcher(store.engine, config, enqueue)
+    dispatcher._cut(0, 0, True)  # (the watermark at 0: deliver everything)
+    document = {
+        "@context": [CONTEXT],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-03-01T00:00:00Z",
+        "epcisBody": {"eventList": [event(1)]},
+    }
+    record_time = now_us()
+    rows = [row for _, row in prepare_rows(split_document(document), record_time)[0]]
+    slow = writer(store.engine).connect()
+    transaction = slow.begin()
+    write_rows_on(slow, rows, Provenance("rest"), record_time)  # takes the lower id, uncommitted
+    capture(store.engine, [event(2)])  # a higher id, committed first
+    assert dispatcher._scan()[1] == []  # the gap is seen, with the capture still running
+    running = dispatching._in_progress
+
+    def committing_meanwhile(conn: sa.Connection) -> frozenset[str]:
+        if transaction.is_active:
+            transaction.commit()
+        return running(conn)
+
+    monkeypatch.setattr(dispatching, "_in_progress", committing_meanwhile)
+    seen = [row.id for row in dispatcher._scan()[1]]  # read before the commit, checked after it
+    scanned = [row.id for row in dispatcher._scan()[1]]
+    slow.close()
+    assert len(scanned) == 2 and scanned[1] == scanned[0] + 1
+    assert seen in ([], scanned), "the watermark passed an id whose event was committing"

@@ -62,6 +62,7 @@ class Dispatcher:
         self._clock = clock
         # first id of an open gap -> (when first seen, transactions in progress then)
         self._gaps: dict[int, tuple[float, frozenset[str]]] = {}
+        self._closed: set[int] = set()  # gaps found closed, passed from the next scan on (`_gap_closed`)
         self._recovered = False
 
     async def tick(self) -> int:
@@ -129,6 +130,7 @@ class Dispatcher:
                 .limit(self.config.batch)
             )
             found = conn.execute(stmt).all()
+            self._closed = {gap for gap in self._closed if gap > watermark}
             rows: list[EventRow] = []
             bodies: dict[int, bytes] = {}
             expected = watermark + 1
@@ -150,7 +152,13 @@ class Dispatcher:
         still running (and the gap is at least `gap_grace` seconds old, covering the instant between
         taking an id and the transaction's first write), whatever filled the gap is visible and the rest
         was rolled back. A long capture transaction therefore holds the watermark; it never loses events.
+
+        Visible to a query that starts after that moment, not to this scan's, read before the check: a
+        suspect that committed in between filled the gap after this scan looked. So a gap found closed is
+        passed on the next scan only, whose rows are read afresh (and show what filled it, if anything).
         """
+        if first_missing in self._closed:
+            return True
         running = _in_progress(conn)
         seen = self._gaps.get(first_missing)
         if seen is None:
@@ -160,7 +168,8 @@ class Dispatcher:
         if suspects & running or self._clock() - since < self.config.gap_grace:
             return False
         del self._gaps[first_missing]
-        return True
+        self._closed.add(first_missing)
+        return False  # (passed on the next scan: see above)
 
     # --- 3. windows and the watermark --------------------------------------------------------------------
 
