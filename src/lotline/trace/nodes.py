@@ -418,8 +418,8 @@ class RawColumn(Sequence[str | None]):
             return []
         codes = np.frombuffer(self._code, dtype=np.uint16)[rows]
         key_codes = np.frombuffer(keys._codes, dtype=np.uint16)[rows]
-        head_data, head_ends = self._heads(keys)
-        head = np.where(codes >= 1, codes, len(self._prefixes) + key_codes.astype(np.int64))
+        head_data, head_ends = self.heads(keys)
+        head = self.head_of(codes, key_codes)
         head_starts = head_ends[head]
         head_lengths = head_ends[head + 1] - head_starts
         whole = codes == self._WHOLE
@@ -454,10 +454,14 @@ class RawColumn(Sequence[str | None]):
         key_code_list, tails = keys.parts(rows)
         return self._shown(rows.tolist(), codes.tolist(), key_code_list, tails, keys)
 
-    def _heads(self, keys: PrefixedTexts) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    def head_of(self, codes: npt.NDArray[np.uint16], key_codes: npt.NDArray[np.uint16]) -> Ints:
+        """The rows in `heads` of the nodes with these codes and key codes."""
+        return np.where(codes >= 1, codes, len(self._prefixes) + key_codes.astype(np.int64))
+
+    def heads(self, keys: PrefixedTexts) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
         """The prefixes of both tables, this one's first, as one column of bytes (bytes, offsets): a node's
-        head is its code's prefix here (code 1, kept whole: the empty one), else its key code's, after
-        this table's. Made again when either table has grown."""
+        head (`head_of`) is its code's prefix here (code 1, kept whole: the empty one), else its key code's,
+        after this table's. Made again when either table has grown."""
         sizes = (len(self._prefixes), len(keys.prefixes))
         if self._head_table is None or self._head_table[0] != sizes:
             encoded = [p.encode() for p in (*self._prefixes, *keys.prefixes)]

@@ -70,7 +70,7 @@ def display_order(graph: Graph, nodes: int, pause: Pause | None = None, *, copy:
     del of_node
     keys = graph.keys.suffix_column.frozen(nodes, copy=copy)
     whole = (whole_nodes, *whole_column.frozen(len(whole_nodes), copy=copy))
-    heads = _heads(graph)
+    heads = graph.raws.heads(graph.keys)
     order: Ints = np.empty(nodes, dtype=by_cluster.dtype)
     for c, (start, stop) in enumerate(zip(ptr[:-1].tolist(), ptr[1:].tolist(), strict=True)):
         if start == stop:
@@ -81,7 +81,7 @@ def display_order(graph: Graph, nodes: int, pause: Pause | None = None, *, copy:
         if plain[c]:
             order[start:stop] = members[_by_bytes(*keys, members)]
         else:
-            order[start:stop] = members[_by_text(members, raw_codes, key_codes, heads, keys, whole)]
+            order[start:stop] = members[_by_text(graph, members, raw_codes, key_codes, heads, keys, whole)]
     return order
 
 
@@ -98,16 +98,6 @@ def _clusters(texts: list[str]) -> Ints:
     return cluster
 
 
-def _heads(graph: Graph) -> tuple[Bytes, Ints, int]:
-    """The prefixes of both tables as one column of bytes: (bytes, offsets, where the keys' table begins).
-    A node's head is its raw code's prefix (code 1, a form kept whole, names the empty one), else its key
-    code's."""
-    encoded = [p.encode() for p in (*graph.raws.prefixes, *graph.keys.prefixes)]
-    ends = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum([len(e) for e in encoded], out=ends[1:])
-    return np.frombuffer(b"".join(encoded), dtype=np.uint8), ends, len(graph.raws.prefixes)
-
-
 def _by_bytes(data: Bytes, ends: npt.NDArray[np.integer[Any]], members: Ints) -> Ints:
     """The order of the members' suffixes, compared as bytes (stable)."""
     starts = ends[members]  # (in the offsets' own type, 4 bytes while they fit: a member's are read twice)
@@ -118,18 +108,19 @@ def _by_bytes(data: Bytes, ends: npt.NDArray[np.integer[Any]], members: Ints) ->
 
 
 def _by_text(
+    graph: Graph,
     members: Ints,
     raw_codes: npt.NDArray[np.uint16],
     key_codes: npt.NDArray[np.uint16],
-    heads: tuple[Bytes, Ints, int],
+    heads: tuple[Bytes, npt.NDArray[np.int64]],
     keys: tuple[Bytes, npt.NDArray[np.integer[Any]]],
     whole: tuple[Ints, Bytes, npt.NDArray[np.integer[Any]]],
 ) -> Ints:
     """The order of the members' displayed identifiers, compared as bytes (stable): each laid out as its head
     and then its tail (the key's suffix, or the form kept whole)."""
-    head_data, head_ends, key_base = heads
-    raw = raw_codes[members].astype(np.int64)
-    head = np.where(raw >= 1, raw, key_base + key_codes[members].astype(np.int64))
+    head_data, head_ends = heads
+    raw = raw_codes[members]
+    head = graph.raws.head_of(raw, key_codes[members])
     head_start = head_ends[head]
     head_length = head_ends[head + 1] - head_start
     del head
