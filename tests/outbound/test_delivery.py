@@ -237,25 +237,8 @@ def test_any_registered_sink_can_be_a_target(sqlite_store: Store) -> None:
 
 def test_postgresql_a_capture_still_committing_holds_the_watermark_it_is_never_skipped(store: Store) -> None:
     """Ids come from a sequence: an event committed after a later id must still be delivered (in order)."""
-    import pytest
-
     if store.engine.dialect.name != "postgresql":
         pytest.skip("SQLite takes ids under the write lock: they always commit in order")
-    from lotline.connectors.base import now_us
-    from lotline.pipeline.capture import prepare_rows, split_document
-    from lotline.store.engine import writer
-    from lotline.store.events import Provenance, write_rows_on
-    from tests.outbound.conftest import CONTEXT
-
-    document = {
-        "@context": [CONTEXT],
-        "type": "EPCISDocument",
-        "schemaVersion": "2.0",
-        "creationDate": "2026-03-01T00:00:00Z",
-        "epcisBody": {"eventList": [event(1)]},
-    }
-    record_time = now_us()
-    rows = [row for _, row in prepare_rows(split_document(document), record_time)[0]]
 
     async def body() -> None:
         receiver = Receiver()
@@ -263,9 +246,7 @@ def test_postgresql_a_capture_still_committing_holds_the_watermark_it_is_never_s
         try:
             route = webhook_route(receiver.url, ordering="lot")
             async with store.outbound(route, gap_grace=0.2) as outbound:
-                slow = writer(store.engine).connect()
-                transaction = slow.begin()
-                write_rows_on(slow, rows, Provenance("rest"), record_time)  # takes the lower id, uncommitted
+                slow, transaction = _capture_left_uncommitted(store.engine)  # takes the lower id
                 capture(store.engine, [event(2)])  # a higher id, committed first
                 outbound.poke()
                 await asyncio.sleep(1.0)
@@ -289,13 +270,8 @@ def test_postgresql_a_gap_filled_between_the_scan_and_its_check_is_read_again_ne
     it, so the earlier event is delivered, and first."""
     if store.engine.dialect.name != "postgresql":
         pytest.skip("SQLite takes ids under the write lock: they always commit in order")
-    from lotline.connectors.base import now_us
     from lotline.outbound import dispatcher as dispatching
     from lotline.outbound.routes import OutboundConfig
-    from lotline.pipeline.capture import prepare_rows, split_document
-    from lotline.store.engine import writer
-    from lotline.store.events import Provenance, write_rows_on
-    from tests.outbound.conftest import CONTEXT
 
     async def enqueue(job: dict[str, object], key: str, partition: str | None) -> None:
         raise AssertionError("only scans here")
@@ -303,18 +279,7 @@ def test_postgresql_a_gap_filled_between_the_scan_and_its_check_is_read_again_ne
     config = OutboundConfig(routes=[webhook_route("http://127.0.0.1:9/")], gap_grace=0.0)
     dispatcher = dispatching.Dispatcher(store.engine, config, enqueue)
     dispatcher._cut(0, 0, True)  # (the watermark at 0: deliver everything)
-    document = {
-        "@context": [CONTEXT],
-        "type": "EPCISDocument",
-        "schemaVersion": "2.0",
-        "creationDate": "2026-03-01T00:00:00Z",
-        "epcisBody": {"eventList": [event(1)]},
-    }
-    record_time = now_us()
-    rows = [row for _, row in prepare_rows(split_document(document), record_time)[0]]
-    slow = writer(store.engine).connect()
-    transaction = slow.begin()
-    write_rows_on(slow, rows, Provenance("rest"), record_time)  # takes the lower id, uncommitted
+    slow, transaction = _capture_left_uncommitted(store.engine)  # takes the lower id
     capture(store.engine, [event(2)])  # a higher id, committed first
     assert dispatcher._scan()[1] == []  # the gap is seen, with the capture still running
     running = dispatching._in_progress
@@ -330,3 +295,26 @@ def test_postgresql_a_gap_filled_between_the_scan_and_its_check_is_read_again_ne
     slow.close()
     assert len(scanned) == 2 and scanned[1] == scanned[0] + 1
     assert seen in ([], scanned), "the watermark passed an id whose event was committing"
+
+
+def _capture_left_uncommitted(engine: sa.Engine) -> tuple[sa.Connection, sa.RootTransaction]:
+    """event(1) written in a transaction left open (its id taken, not yet committed): (connection, it)."""
+    from lotline.connectors.base import now_us
+    from lotline.pipeline.capture import prepare_rows, split_document
+    from lotline.store.engine import writer
+    from lotline.store.events import Provenance, write_rows_on
+    from tests.outbound.conftest import CONTEXT
+
+    document = {
+        "@context": [CONTEXT],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-03-01T00:00:00Z",
+        "epcisBody": {"eventList": [event(1)]},
+    }
+    record_time = now_us()
+    rows = [row for _, row in prepare_rows(split_document(document), record_time)[0]]
+    slow = writer(engine).connect()
+    transaction = slow.begin()
+    write_rows_on(slow, rows, Provenance("rest"), record_time)
+    return slow, transaction
