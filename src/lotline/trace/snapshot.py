@@ -19,7 +19,7 @@ import gc
 import heapq
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -365,19 +365,20 @@ class Snapshot:
         self.generation += 1
         return self.generation
 
-    def received(self, node: int, since: int, until: int) -> list[tuple[int, str]] | None:
-        """(receipt pk, source party) of every receipt of `node`, or of a container holding it (nested) while
-        it did, within [since, until): `traverse._backward_step`'s second rule over the arrays. None when
-        the snapshot cannot answer exactly (the node or one of its containers changed after it was taken)."""
-        if node >= self.nodes or self.dirty[node] & DIRTY_NODE:
+    def received(self, walked: Sequence[int], since: int, until: int) -> list[tuple[int, str]] | None:
+        """(receipt pk, source party) of every receipt of a walked node, or of a container holding one (nested)
+        while it did, within [since, until): `traverse._received` over the arrays, for all
+        the nodes of a walk at once (a container is climbed once, not once per item it held). None when the
+        snapshot cannot answer exactly (a node or one of its containers changed after it was taken)."""
+        nodes = np.unique(np.asarray(walked, dtype=np.int64))
+        if len(nodes) and (nodes[-1] >= self.nodes or (self.dirty[nodes] & DIRTY_NODE).any()):
             return None
-        nodes = np.array([node], dtype=np.int64)
-        lo = np.array([-(2**62)], dtype=np.int64)
-        hi = np.array([2**62], dtype=np.int64)
+        lo = np.full(len(nodes), -(2**62), dtype=np.int64)
+        hi = np.full(len(nodes), 2**62, dtype=np.int64)
         carriers = [(nodes, lo, hi)]
         more: dict[int, list[tuple[int, int]]] = {}  # stretches after a node's first (in `firsts`)
         firsts = FirstStretches(self)
-        firsts.add(node, int(lo[0]), int(hi[0]))
+        firsts.add_many(nodes, lo, hi)
         while len(nodes):
             owner, spans = gather(self.cont_ptr, nodes)
             parents = self.span_parent[spans]

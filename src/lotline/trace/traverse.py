@@ -45,7 +45,6 @@ class _Walk:
     parties: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     queue: deque[tuple[int, int, int, int, list[str]]] = field(default_factory=deque)
-    snap: Snapshot | None = None  # arrays that answer some steps in bulk (see Snapshot.received)
 
     def in_window(self, time: int) -> bool:
         return self.since <= time < self.until
@@ -131,11 +130,19 @@ def backward(
     if isinstance(started, TraceResult):
         return started
     walk, node = started
-    walk.snap = snap
     _contents_when_shipped(walk, node)
+    walked: list[int] = []
     while walk.queue:
         current, _, _, depth, path = walk.queue.popleft()
-        _backward_step(walk, current, depth, path)
+        _made_from(walk, current, depth, path)
+        walked.append(current)
+    found = snap.received(walked, walk.since, walk.until) if snap is not None else None
+    if found is None:
+        for current in walked:
+            _received(walk, current)
+    else:
+        for pk, party in found:
+            walk.party("source", party, graph.events.event_id(pk))
     return walk.result(root, node, "backward")
 
 
@@ -167,10 +174,10 @@ def _contents_when_shipped(walk: _Walk, root: int) -> None:
             walk.contents(inner, inner.level, [*path, *_opened(g, inner.opened)])
 
 
-def _backward_step(walk: _Walk, node: int, depth: int, path: list[str]) -> None:
+def _made_from(walk: _Walk, node: int, depth: int, path: list[str]) -> None:
+    """Inputs of every transformation (group) that produced `node`, and what a consumed container held (nested)
+    when it was consumed (never miss an ingredient that went in inside a container)."""
     g = walk.graph
-    # 1. made from: inputs of every transformation (group) that produced it, and what a consumed container
-    #    held (nested) when it was consumed (never miss an ingredient that went in inside a container)
     for group in g.produced_by.get(node, ()):
         inputs, outputs = g.group(group)
         made = [e for n, pk in outputs if n == node and (e := g.live(pk)) and walk.in_window(e.time)]
@@ -185,12 +192,12 @@ def _backward_step(walk: _Walk, node: int, depth: int, path: list[str]) -> None:
             walk.push(source, *EVER, depth + 1, step)
             for inner in g.inside(source, consumed.time, consumed.time + 1):
                 walk.contents(inner, depth + 1 + inner.level, [*step, *_opened(g, inner.opened)])
-    # 2. received: source parties of receipts of it, or of a container (nested) while it held it
-    found = walk.snap.received(node, walk.since, walk.until) if walk.snap is not None else None
-    if found is not None:
-        for pk, party in found:
-            walk.party("source", party, g.events.event_id(pk))
-        return
+
+
+def _received(walk: _Walk, node: int) -> None:
+    """Source parties of the receipts of `node`, or of a container (nested) while it held it (what
+    `Snapshot.received` answers for a whole walk at once)."""
+    g = walk.graph
     for holder, lo, hi in _carriers(g, node):
         for pk in g.receipts.get(holder, ()):
             event = g.live(pk)
