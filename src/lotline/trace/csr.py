@@ -7,6 +7,7 @@ once; `narrow` keeps columns in 4 bytes where their values fit.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,32 +28,65 @@ def csr(keys: Ints, size: int, *columns: Ints) -> tuple[Ints, list[Ints]]:
 
 def grouping(keys: Ints, size: int) -> tuple[Ints, Ints]:
     """How `csr` groups rows, for a caller that gathers its columns itself (and lets each go once it is
-    gathered): (ptr, the rows in their grouped order).
+    gathered): (ptr, the rows in their grouped order). `packed_grouping` does it without a copy of the keys,
+    for a caller that can write them packed as they come."""
+    if len(keys) >= 2**32 or size >= 2**31:  # (no room for the row number beside the key)
+        return _counted(keys, size)
+    packed = array("q", [0]) * len(keys)
+    view = np.frombuffer(packed, dtype=np.int64)
+    for a in range(0, len(keys), _PIECE):
+        piece = view[a : a + _PIECE]
+        piece[:] = keys[a : a + _PIECE]
+        piece <<= 32
+        piece |= np.arange(a, a + len(piece), dtype=np.int64)
+        del piece  # (no view may outlive the loop: the array is resized)
+    del view
+    return packed_grouping(packed, size)
 
-    The order is sorted as one int64 a row, the key above the row number (distinct, so an unstable sort
-    in place keeps rows in their original order within a key), and kept in 4 bytes a row: a stable
-    `argsort` took 8 bytes a row for its result and up to 4 more for its merge buffer, at the peak of the
-    trace index's build (tens of millions of containment spans at ten million events)."""
-    rows = len(keys)
-    if rows >= 2**32 or size >= 2**31:  # (no room for the row number beside the key)
-        ptr = np.zeros(size + 1, dtype=np.int64)
-        np.cumsum(np.bincount(keys, minlength=size), out=ptr[1:])
-        return ptr, np.argsort(keys, kind="stable")
-    packed = keys.astype(np.int64)
-    packed <<= 32
-    for a in range(0, rows, _PIECE):
-        packed[a : a + _PIECE] |= np.arange(a, min(a + _PIECE, rows), dtype=np.int64)
-    packed.sort()
+
+def packed_grouping(packed: array[int], size: int) -> tuple[Ints, Ints]:
+    """`grouping` of rows given as one int64 each, key << 32 | row number (rows numbered from 0, keys below
+    2**31), sorted where they are and then turned, where they are, into the grouped order: the array is
+    the order's memory afterwards (cut to 4 bytes a row where they fit), and the caller keeps no other use
+    of it.
+
+    Rows distinct, an unstable sort in place keeps them in their original order within a key; a stable
+    `argsort` of the keys took 8 bytes a row for its result and up to 4 more for its merge buffer, on top of
+    the keys, at the peak of the trace index's build (tens of millions of containment spans at ten million
+    events)."""
+    rows = len(packed)
+    if rows >= 2**32 or size >= 2**31:
+        return _counted(np.frombuffer(packed, dtype=np.int64) >> 32, size)
+    values = np.frombuffer(packed, dtype=np.int64)
+    values.sort()
     # where each key's rows begin, found in the sorted rows (a count of every key took 8 bytes a key)
     ptr = np.empty(size + 1, dtype=small_int(rows))
     for a in range(0, size + 1, _PIECE):
         firsts = np.arange(a, min(a + _PIECE, size + 1), dtype=np.int64)
         firsts <<= 32
-        ptr[a : a + len(firsts)] = np.searchsorted(packed, firsts)
-    order = np.empty(rows, dtype=small_int(rows))
+        ptr[a : a + len(firsts)] = np.searchsorted(values, firsts)
+    if small_int(rows) is np.int64:
+        values &= 0xFFFFFFFF
+        return ptr, values
+    # the row numbers, the low halves, moved down to 4 bytes each (front to back: each piece is read from
+    # at or after where it is written) and the rest of the array handed back
+    halves = values.view(np.int32)
+    low = 0 if np.little_endian else 1
     for a in range(0, rows, _PIECE):
-        order[a : a + _PIECE] = packed[a : a + _PIECE] & 0xFFFFFFFF
-    return ptr, order
+        b = min(a + _PIECE, rows)
+        halves[a:b] = halves[2 * a + low : 2 * b : 2]
+    del values, halves
+    try:
+        del packed[(rows + 1) // 2 :]
+    except BufferError:  # something else still holds a view of it (a profiler's frames): a copy, then
+        return ptr, np.frombuffer(packed, dtype=np.int32, count=rows).copy()
+    return ptr, np.frombuffer(packed, dtype=np.int32, count=rows)
+
+
+def _counted(keys: Ints, size: int) -> tuple[Ints, Ints]:
+    ptr = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=size), out=ptr[1:])
+    return ptr, np.argsort(keys, kind="stable")
 
 
 def narrow(values: Ints) -> Ints:

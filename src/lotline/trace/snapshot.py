@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lotline.store import schema as s
-from lotline.trace.csr import Ints, Sparse, csr, find_sorted, gather, grouping, narrow, small_int
+from lotline.trace.csr import Ints, Sparse, csr, find_sorted, gather, narrow, packed_grouping, small_int
 from lotline.trace.facts import CHILD_ROLES, INPUT_ROLES, PARENT_ROLES, parties_in
 from lotline.trace.graph import _KIND_CODE, FOREVER, KINDS, Graph
 from lotline.trace.nodelists import NodeTable
@@ -265,19 +265,22 @@ class Snapshot:
         out_first, odd_node_rows, odd_node = _runs(view.groups, out_ptr, out_node)
         del out_node
         # Containment spans, grouped by child: a column each, let go as soon as it is laid out in that order
-        # (their peak was the build's). (Node numbers and pks: 4 bytes each where they fit.)
+        # (their peak was the build's), the children written as the keys of the grouping as they come, which
+        # then becomes the order in their own memory. (Node numbers and pks: 4 bytes each where they fit.)
         typecode = np.dtype(small_int(max(last, nodes))).char
-        children, parents, opened = array(typecode), array(typecode), array(typecode)
+        # (children: child << 32 | row, the keys `packed_grouping` sorts)
+        children, parents, opened = array("q"), array(typecode), array(typecode)
         closing = array("q")  # (span, the event that closed it) of the few spans that closed, in span order
         alive = graph.alive_as_of(view.last, view.declared)
         for parent in paced([p for p in graph.aggregations if p < nodes], pause):
             for span in graph.replay(parent, alive):  # (graph.spans would cache them all)
+                row = len(parents)
                 if span.closed is not None:
-                    closing.extend((len(children), span.closed))
-                children.append(span.child)
+                    closing.extend((row, span.closed))
+                children.append(span.child << 32 | row)
                 parents.append(span.parent)
                 opened.append(span.opened)
-        cont_ptr, order = grouping(np.frombuffer(children, dtype=typecode), nodes)
+        cont_ptr, order = packed_grouping(children, nodes)
         del children
         span_parent = np.frombuffer(parents, dtype=typecode)[order]
         del parents
