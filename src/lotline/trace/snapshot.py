@@ -61,8 +61,10 @@ def _group_events(
     group_pk[cons_group] = cons_pk  # (any row's event: checked against all of them below)
     group_pk[out_group] = out_pk
     odd = np.zeros(groups, dtype=np.bool_)
-    odd[cons_group[cons_pk != group_pk[cons_group]]] = True
-    odd[out_group[out_pk != group_pk[out_group]]] = True
+    for of_group, pks in ((cons_group, cons_pk), (out_group, out_pk)):
+        for a in range(0, len(pks), _ROWS_AT_ONCE):  # (all rows at once: 13 bytes a row more at the peak)
+            rows = slice(a, a + _ROWS_AT_ONCE)
+            odd[of_group[rows][pks[rows] != group_pk[of_group[rows]]]] = True
     group_pk[odd] = -1
     odd_cons = np.flatnonzero(odd[cons_group])
     odd_out = np.flatnonzero(odd[out_group])
