@@ -83,7 +83,7 @@ def prepare_database(events: int, workdir: Path, reuse: bool) -> Path:
     from lotline.sim import write_documents
 
     docs = workdir / f"trace-docs-{events}"
-    for stale in [db, Path(f"{db}-wal"), Path(f"{db}-shm")]:
+    for stale in [db, Path(f"{db}-wal"), Path(f"{db}-shm"), *workdir.glob(f"{db.name}.roots-*.json")]:
         stale.unlink(missing_ok=True)
     print(f"generating {events:,} events ...", flush=True)
     write_documents(docs, events, events_per_file=20_000, seed=3)
@@ -138,7 +138,21 @@ def recursive_sql(conn: sqlite3.Connection, root: str) -> int:
 
 
 def pick_roots(db: Path, count: int, rng: random.Random) -> dict[str, list[tuple[str, str]]]:
-    """{kind: [(raw id, key)]}: random lots, serials and pallets, and the heaviest lots."""
+    """{kind: [(raw id, key)]}: random lots, serials and pallets, and the heaviest lots. Kept beside the
+    database (`trace-N.db.roots-COUNT.json`) for the next `--reuse`: finding the heaviest lots scans every
+    consumption (minutes at ten million events)."""
+    kept = db.with_name(f"{db.name}.roots-{count}.json")
+    if kept.exists():
+        return {
+            kind: [(raw, key) for raw, key in pairs]
+            for kind, pairs in orjson.loads(kept.read_bytes()).items()
+        }
+    roots = _pick_roots(db, count, rng)
+    kept.write_bytes(orjson.dumps(roots))
+    return roots
+
+
+def _pick_roots(db: Path, count: int, rng: random.Random) -> dict[str, list[tuple[str, str]]]:
     conn = sqlite3.connect(db)
     roots: dict[str, list[tuple[str, str]]] = {}
     heavy = conn.execute(
