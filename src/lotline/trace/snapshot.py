@@ -113,6 +113,17 @@ def _closed(order: Ints, closing: Ints) -> tuple[Ints, Ints]:
     return spans, closing[np.searchsorted(closing[:, 0], order[spans]), 1]
 
 
+def _run_values(values: Ints, starts: Ints, rows: Ints) -> Ints:
+    """The value of the run each of `rows` lies in (runs from `starts`, ascending, with their `values`), a
+    slice of rows at a time."""
+    found = np.empty(len(rows), dtype=values.dtype)
+    for a in range(0, len(rows), _ROWS_AT_ONCE):
+        found[a : a + _ROWS_AT_ONCE] = values[
+            np.searchsorted(starts, rows[a : a + _ROWS_AT_ONCE], side="right") - 1
+        ]
+    return found
+
+
 def _resident(size: int, dtype: type[np.generic]) -> npt.NDArray[Any]:
     """A zeroed array whose memory is mapped now: `np.zeros` leaves large arrays to the kernel's lazy zero
     pages, faulted in one by one by whoever writes first."""
@@ -268,26 +279,31 @@ class Snapshot:
         del out_node
         # Containment spans, grouped by child: a column each, let go as soon as it is laid out in that order
         # (their peak was the build's), the children written as the keys of the grouping as they come, which
-        # then becomes the order in their own memory. (Node numbers and pks: 4 bytes each where they fit.)
+        # then becomes the order in their own memory, and the parents as runs (a parent's spans come
+        # together). (Node numbers and pks: 4 bytes each where they fit.)
         typecode = np.dtype(small_int(max(last, nodes))).char
         # (children: child << 32 | row, the keys `packed_grouping` sorts)
-        children, parents, opened = array("q"), array(typecode), array(typecode)
+        children, opened = array("q"), array(typecode)
+        run_parent, run_start = array(typecode), array("q")  # the parent of the rows from run_start on
         closing = array("q")  # (span, the event that closed it) of the few spans that closed, in span order
         alive = graph.alive_as_of(view.last, view.declared)
         for parent in paced([p for p in graph.aggregations if p < nodes], pause):
+            run_parent.append(parent)
+            run_start.append(len(opened))
             for span in graph.replay(parent, alive):  # (graph.spans would cache them all)
-                row = len(parents)
+                row = len(opened)
                 if span.closed is not None:
                     closing.extend((row, span.closed))
                 children.append(span.child << 32 | row)
-                parents.append(span.parent)
                 opened.append(span.opened)
         cont_ptr, order = packed_grouping(children, nodes)
         del children
-        span_parent = np.frombuffer(parents, dtype=typecode)[order]
-        del parents
         span_opened = np.frombuffer(opened, dtype=typecode)[order]
         del opened
+        span_parent = _run_values(
+            np.frombuffer(run_parent, dtype=typecode), np.frombuffer(run_start, dtype=np.int64), order
+        )
+        del run_parent, run_start
         closed_spans, closed_pk = _closed(order, np.frombuffer(closing, dtype=np.int64).reshape(-1, 2))
         del order, closing
         party_ids: dict[str, int] = {}
