@@ -17,9 +17,9 @@ stock leaves the books. "Our own" parties are those that ship (source of outboun
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -44,6 +44,8 @@ from lotline.trace.ledger import Balance, Ledger, Place
 from lotline.trace.recallevent import QTY_ROLES, Ev, event_of
 
 # The look-ups by identifier and by event id of a recall (`rows_in`).
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 _NAMING = "SELECT key, event FROM event_epcs WHERE key IN ({marks})"
 _BODIES = "SELECT id, body FROM events WHERE id IN ({marks})"
 _MOVED_ROLES = OBJECT_ROLES | {s.ROLE_PARENT}
@@ -105,6 +107,18 @@ def recall_impact(
             return Recall(index, own_parties).run(list(dict.fromkeys(ids)), spreadsheet)
 
 
+class _Memo(dict[_K, _V]):
+    """Values worked out by `work` the first time their key is asked, kept for the next asks."""
+
+    def __init__(self, work: Callable[[_K], _V]) -> None:
+        super().__init__()
+        self._work = work
+
+    def __missing__(self, key: _K) -> _V:
+        value = self[key] = self._work(key)
+        return value
+
+
 class Recall:
     """One recall's working state over a locked genealogy: the events read, the ledgers, the report."""
 
@@ -125,12 +139,14 @@ class Recall:
         self.affected: dict[int, dict[str, Any]] = {}
         self.own = {identity_key(p) for p in own_parties}
         self.own_locations: set[str] = set()
-        # node -> its key and its identifier as displayed: read in batches (`texts`), asked for one at a time
-        self._keys: dict[int, str] = {}
-        self._shown: dict[int, str] = {}
-        self._kinds: dict[int, str] = {}
-        self._devices: dict[int, bool] = {}
-        self._alive: dict[int, bool] = {}  # pk -> not declared in error: asked of each event many times
+        # What is asked of each identifier and event many times, worked out once each (the index is locked
+        # while a recall runs): node -> its key and its identifier as displayed (read in batches by `texts`),
+        # its kind (`Graph.kind`), whether it is a device (`is_device`); pk -> not declared in error.
+        self._keys = _Memo[int, str](lambda node: self.g.keys[node])
+        self._shown = _Memo[int, str](self.g.display)
+        self._kinds = _Memo[int, str](self.g.kind)
+        self._devices = _Memo[int, bool](lambda node: self.kind(node) == "other" and self.g.is_device(node))
+        self._alive = _Memo[int, bool](self.g.is_live)
 
     # --- identifiers ----------------------------------------------------------------------------------------
 
@@ -145,25 +161,16 @@ class Recall:
             self._shown.update(zip(unshown, self.g.displays(unshown), strict=True))
 
     def key(self, node: int) -> str:
-        key = self._keys.get(node)
-        if key is None:
-            key = self._keys[node] = self.g.keys[node]
-        return key
+        return self._keys[node]
 
     def shown(self, node: int) -> str:
-        shown = self._shown.get(node)
-        if shown is None:
-            shown = self._shown[node] = self.g.display(node)
-        return shown
+        return self._shown[node]
 
     # --- reading ------------------------------------------------------------------------------------------
 
     def alive(self, pk: int) -> bool:
-        """`Graph.is_live`, worked out once per event (the index is locked while a recall runs)."""
-        live = self._alive.get(pk)
-        if live is None:
-            live = self._alive[pk] = self.g.is_live(pk)
-        return live
+        """`Graph.is_live`."""
+        return self._alive[pk]
 
     def load(self, pks: Iterable[int]) -> None:
         evs, alive = self.evs, self.alive
@@ -337,19 +344,13 @@ class Recall:
     # --- the report ---------------------------------------------------------------------------------------
 
     def kind(self, node: int) -> str:
-        """`Graph.kind`, worked out once per item (each is asked several times: items, quantities, lines)."""
-        kind = self._kinds.get(node)
-        if kind is None:
-            kind = self._kinds[node] = self.g.kind(node)
-        return kind
+        """`Graph.kind` (each item is asked several times: items, quantities, lines)."""
+        return self._kinds[node]
 
     def is_device(self, node: int) -> bool:
         """A data logger or sensor attached to a container (`Graph.is_device`): not a product, so it is listed
         apart and left out of the quantities and the FSMA 204 lines."""
-        device = self._devices.get(node)
-        if device is None:
-            device = self._devices[node] = self.kind(node) == "other" and self.g.is_device(node)
-        return device
+        return self._devices[node]
 
     def _reach(self, node: int, root: str, depth: int, path: list[str]) -> None:
         info = self.affected.setdefault(node, {"depth": depth, "path": path, "suspects": set()})
