@@ -19,7 +19,8 @@ from lotline.store import schema as s
 from lotline.trace.csr import Ints, gather
 from lotline.trace.graph import FOREVER, Graph
 from lotline.trace.result import ItemRows, TraceResult
-from lotline.trace.snapshot import DIRTY_NODE, DIRTY_PARENT, KINDS, FirstStretches, Snapshot
+from lotline.trace.snapshot import DIRTY_NODE, DIRTY_PARENT, KINDS, Snapshot
+from lotline.trace.stretches import FirstStretches
 
 START = -(2**62)  # the beginning of time (traverse.EVER)
 NO_STEP = -1  # the path of the root: no events
