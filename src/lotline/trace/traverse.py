@@ -141,8 +141,9 @@ def backward(
         for current in walked:
             _received(walk, current)
     else:
+        ids = graph.events.event_ids(pk for pk, _ in found)
         for pk, party in found:
-            walk.party("source", party, graph.events.event_id(pk))
+            walk.party("source", party, ids[pk])
     return walk.result(root, node, "backward")
 
 
